@@ -1,0 +1,67 @@
+// WGSL shared by the kernels: the flat invocation index and N-d index arithmetic for strided reads (rank <= 8).
+
+import { flatIndexWgsl } from '../runtime.ts';
+
+export const MAX_RANK = 8;
+export const WG = 256;
+
+/** Memoises KernelSource objects by key so each variant's WGSL is built once. */
+export function cached<T>(build: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = build(key);
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
+/** Pads a list of at most MAX_RANK numbers to MAX_RANK, for array<vec4<u32>, 2> uniforms. */
+export function rankArray(values: readonly number[], what: string): number[] {
+  if (values.length > MAX_RANK) throw new Error(`${what}: tensors of rank ${values.length} are not supported (at most ${MAX_RANK})`);
+  return [...values, ...new Array(MAX_RANK - values.length).fill(0)];
+}
+
+/** Preamble: flat_index, plus `dim(a, i)` to read element i of an array<vec4<u32>, 2>. */
+export const preamble = /* wgsl */ `
+${flatIndexWgsl(WG)}
+fn dim(a: array<vec4<u32>, 2>, i: u32) -> u32 { return a[i / 4u][i % 4u]; }
+`;
+
+/**
+ * Offset into an operand read with `strides` at the position of flat output index `i` in `shape` (both rank `rank`).
+ * Requires the uniform struct field names passed in.
+ */
+export const stridedOffsetWgsl = /* wgsl */ `
+fn strided_offset(i: u32, rank: u32, shape: array<vec4<u32>, 2>, strides: array<vec4<u32>, 2>) -> u32 {
+  var rest = i;
+  var offset = 0u;
+  for (var d = i32(rank) - 1; d >= 0; d = d - 1) {
+    let size = dim(shape, u32(d));
+    offset += (rest % size) * dim(strides, u32(d));
+    rest /= size;
+  }
+  return offset;
+}
+`;
+
+/** Merges adjacent dimensions that every operand traverses contiguously, so index math runs over fewer dimensions. */
+export function collapseDims(shape: readonly number[], stridesList: number[][]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = stridesList.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = outShape.length - 1;
+    const mergeable = last >= 0 && stridesList.every((s, k) => outStrides[k][last] === s[d] * shape[d]);
+    if (mergeable) {
+      outShape[last] *= shape[d];
+      stridesList.forEach((s, k) => (outStrides[k][last] = s[d]));
+    } else {
+      outShape.push(shape[d]);
+      stridesList.forEach((s, k) => outStrides[k].push(s[d]));
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}

@@ -1,0 +1,147 @@
+// The contract between tensors and the two backends (WebGPU and the float64 reference).
+//
+// A backend stores flat arrays and runs a small set of primitives on them; shapes, broadcasting rules, autograd and every
+// composite op live above this line. Each primitive's parameters carry the full geometry so a backend never infers shapes.
+
+import type { Shape } from './shape.ts';
+
+/** A flat array of elements owned by one backend. */
+export interface Storage {
+  readonly size: number;
+  readonly backend: Backend;
+}
+
+export type UnaryOp =
+  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'square' | 'reciprocal'
+  | 'relu' | 'sigmoid' | 'tanh' | 'cos' | 'sin'
+  // ops taking a scalar `alpha`
+  | 'leakyRelu' | 'addScalar' | 'mulScalar' | 'powScalar' | 'rsubScalar';
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow'
+  // comparisons give 1 where true and 0 where false
+  | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
+
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+/** Operands read as if broadcast to `outShape` (stride 0 on broadcast dimensions). */
+export interface BroadcastParams {
+  outShape: Shape;
+  strides: number[][]; // one stride list per operand, each of length outShape.length
+}
+
+export interface ReduceParams {
+  inShape: Shape;
+  axes: number[]; // sorted, unique; the output keeps the other dimensions in order
+}
+
+/** out[i0..ik] = x[offset + sum_j i_j * strides[j]]: permute, slice and expand in one primitive. */
+export interface GatherParams {
+  outShape: Shape;
+  strides: number[];
+  offset: number;
+}
+
+/** Constant padding; `before` and `after` per dimension, non-negative. */
+export interface PadParams {
+  inShape: Shape;
+  before: number[];
+  after: number[];
+  value: number;
+}
+
+/** out[b] = op(a[b]) @ op(b[b]) for b < batch; op transposes when the flag is set. Operand b's batch stride may be 0. */
+export interface MatmulParams {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean; // a is stored [k, m] per batch instead of [m, k]
+  transB: boolean; // b is stored [n, k] per batch instead of [k, n]
+  aBatchStride: number;
+  bBatchStride: number;
+}
+
+/** Geometry of y = conv2d(x, w): x [n, cIn, h, w], w [cOut, cIn, kh, kw], y [n, cOut, oh, ow]. */
+export interface Conv2dParams {
+  n: number;
+  cIn: number;
+  h: number;
+  w: number;
+  cOut: number;
+  kh: number;
+  kw: number;
+  oh: number;
+  ow: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+}
+
+/** Geometry of y = pool(x): x [n, c, h, w], y [n, c, oh, ow]. */
+export interface Pool2dParams {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  oh: number;
+  ow: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  countIncludePad: boolean; // average pooling only
+}
+
+/** Counter-based random numbers: element i uses counter (offset + i) under key `seed`. */
+export interface RandomParams {
+  kind: 'uniform' | 'normal';
+  size: number;
+  seed: number; // up to 2^53, split into two 32-bit key words
+  offset: number;
+}
+
+export interface MemoryInfo {
+  liveBytes: number; // bytes held by live storages
+  peakBytes: number;
+  liveStorages: number;
+  pooledBytes: number; // bytes kept for reuse
+  allocatedBytes: number; // bytes of device buffers that exist (live + pooled + waiting for submit)
+}
+
+export interface Backend {
+  readonly name: 'cpu' | 'webgpu';
+  upload(data: ArrayLike<number>): Storage;
+  /** Values as float32 (webgpu) or float64 (cpu). */
+  read(s: Storage): Promise<Float32Array | Float64Array>;
+  release(s: Storage): void;
+  fill(size: number, value: number): Storage;
+  random(p: RandomParams): Storage;
+  unary(op: UnaryOp, x: Storage, alpha: number): Storage;
+  binary(op: BinaryOp, a: Storage, b: Storage, p: BroadcastParams): Storage;
+  where(cond: Storage, a: Storage, b: Storage, p: BroadcastParams): Storage;
+  reduce(op: ReduceOp, x: Storage, p: ReduceParams): Storage;
+  gather(x: Storage, p: GatherParams): Storage;
+  pad(x: Storage, p: PadParams): Storage;
+  matmul(a: Storage, b: Storage, p: MatmulParams): Storage;
+  conv2d(x: Storage, w: Storage, p: Conv2dParams): Storage;
+  /** dL/dx [n, cIn, h, w] from dL/dy [n, cOut, oh, ow]; also conv_transpose2d's forward. */
+  conv2dGradInput(gy: Storage, w: Storage, p: Conv2dParams): Storage;
+  /** dL/dw [cOut, cIn, kh, kw] from x and dL/dy. */
+  conv2dGradWeight(x: Storage, gy: Storage, p: Conv2dParams): Storage;
+  /** Max pooling; `indices` holds, per output, the flat index (y * w + x) of the chosen input in its plane. */
+  maxPool2d(x: Storage, p: Pool2dParams): { values: Storage; indices: Storage };
+  /** Adjoint of maxPool2dGather: sums gy [n, c, oh, ow] into the chosen input positions, giving [n, c, h, w]. */
+  maxPool2dScatter(gy: Storage, indices: Storage, p: Pool2dParams): Storage;
+  /** Reads x [n, c, h, w] at the chosen positions, giving [n, c, oh, ow]. */
+  maxPool2dGather(x: Storage, indices: Storage, p: Pool2dParams): Storage;
+  avgPool2d(x: Storage, p: Pool2dParams): Storage;
+  /** Adjoint of avgPool2d: [n, c, oh, ow] to [n, c, h, w]. */
+  avgPool2dGrad(gy: Storage, p: Pool2dParams): Storage;
+  memory(): MemoryInfo;
+}
