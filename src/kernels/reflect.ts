@@ -75,13 +75,13 @@ export function reflectShader(source: string, kernel: string): ShaderInterface {
 export type UniformValues = Record<string, number | readonly number[]>;
 
 /** Packs named values into the uniform struct's bytes; missing, unknown or oversized fields throw. */
-export function packUniforms(shader: ShaderInterface, values: UniformValues, kernel: string): Uint32Array {
+export function packUniforms(shader: ShaderInterface, values: UniformValues, kernel: string): Uint32Array<ArrayBuffer> {
   const layout = shader.uniform;
   if (!layout) {
     if (Object.keys(values).length) throw new Error(`${kernel}: uniforms given but the shader declares none`);
-    return new Uint32Array(0);
+    return new Uint32Array(new ArrayBuffer(0));
   }
-  const words = new Uint32Array(Math.ceil(layout.size / 4));
+  const words = new Uint32Array(new ArrayBuffer(Math.ceil(layout.size / 4) * 4));
   const f32 = new Float32Array(words.buffer);
   const i32 = new Int32Array(words.buffer);
   for (const key of Object.keys(values)) {

@@ -53,7 +53,7 @@ export class GpuRuntime {
   constructor(readonly device: GPUDevice, readonly info: AdapterDescription, private backend: Backend) {
     this.pool = new BufferPool(device);
     device.lost.then((lost) => {
-      this.failure ??= new Error(`WebGPU device lost (${lost.reason}): ${lost.message}`);
+      this.lost = new Error(`WebGPU device lost (${lost.reason}): ${lost.message}`);
     });
     device.addEventListener('uncapturederror', (event) => {
       const e = (event as GPUUncapturedErrorEvent).error;
@@ -65,8 +65,14 @@ export class GpuRuntime {
     return this.device.limits.maxStorageBufferBindingSize;
   }
 
+  private lost: Error | null = null;
+
+  /** Throws a pending error once (the device stays usable after a validation error), or always once the device is lost. */
   private throwIfFailed(): void {
-    if (this.failure) throw this.failure;
+    if (this.lost) throw this.lost;
+    const failure = this.failure;
+    this.failure = null;
+    if (failure) throw failure;
   }
 
   alloc(size: number, label: string): GpuStorage {
@@ -121,7 +127,7 @@ export class GpuRuntime {
     return p;
   }
 
-  private uniformBuffer(words: Uint32Array): GPUBuffer {
+  private uniformBuffer(words: Uint32Array<ArrayBuffer>): GPUBuffer {
     const key = words.join(',');
     let buffer = this.uniforms.get(key);
     if (buffer) return buffer;

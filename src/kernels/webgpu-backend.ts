@@ -1,16 +1,19 @@
 // The WebGPU backend: each primitive of the Backend contract runs one hand-written WGSL kernel from src/kernels/wgsl.
 
 import type {
-  Backend, BinaryOp, BroadcastParams, Conv2dParams, GatherParams, MatmulParams, MemoryInfo, PadParams, Pool2dParams,
-  RandomParams, ReduceOp, ReduceParams, Storage, UnaryOp,
+  AdamParams, Backend, BinaryOp, BroadcastParams, Conv2dParams, GatherParams, MatmulParams, MemoryInfo, PadParams, Pool2dParams,
+  RandomParams, ReduceOp, ReduceParams, SgdParams, Storage, UnaryOp,
 } from '../tensor/backend.ts';
 import { acquireDevice, type WebGPUOptions } from '../tensor/device.ts';
 import { GpuRuntime, GpuStorage } from './runtime.ts';
 import { binary, where } from './wgsl/binary.ts';
-import { conv2d, conv2dGradInput, conv2dGradWeight } from './wgsl/conv2d.ts';
+import { conv2d } from './wgsl/conv2d.ts';
+import { conv2dGradInput } from './wgsl/conv2d-grad-input.ts';
+import { conv2dGradWeight } from './wgsl/conv2d-grad-weight.ts';
 import { fill, random } from './wgsl/fill.ts';
 import { gather, pad } from './wgsl/layout.ts';
 import { matmul } from './wgsl/matmul.ts';
+import { adam, sgd } from './wgsl/optim.ts';
 import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGather, maxPool2dScatter } from './wgsl/pool.ts';
 import { reduce } from './wgsl/reduce.ts';
 import { unary } from './wgsl/unary.ts';
@@ -113,6 +116,14 @@ export class WebGPUBackend implements Backend {
 
   avgPool2dGrad(gy: Storage, p: Pool2dParams): Storage {
     return avgPool2dGrad(this.rt, own(gy, 'avg_pool2d_grad'), p);
+  }
+
+  adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): { param: Storage; m: Storage; v: Storage } {
+    return adam(this.rt, own(param, 'adam'), own(grad, 'adam'), own(m, 'adam'), own(v, 'adam'), p);
+  }
+
+  sgd(param: Storage, grad: Storage, buf: Storage, p: SgdParams): { param: Storage; buf: Storage } {
+    return sgd(this.rt, own(param, 'sgd'), own(grad, 'sgd'), own(buf, 'sgd'), p);
   }
 
   memory(): MemoryInfo {

@@ -106,6 +106,27 @@ export interface RandomParams {
   offset: number;
 }
 
+/** One Adam step with L2 weight decay: g' = g + wd p; m, v updated; p -= lr (m / bc1) / (sqrt(v / bc2) + eps). */
+export interface AdamParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  biasCorrection1: number; // 1 - beta1^t
+  biasCorrection2: number; // 1 - beta2^t
+}
+
+/** One SGD step as PyTorch: g' = g + wd p; buf = firstStep ? g' : momentum buf + (1 - dampening) g'; p -= lr (nesterov ? g' + momentum buf : buf). */
+export interface SgdParams {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  firstStep: boolean;
+}
+
 export interface MemoryInfo {
   liveBytes: number; // bytes held by live storages
   peakBytes: number;
@@ -143,5 +164,8 @@ export interface Backend {
   avgPool2d(x: Storage, p: Pool2dParams): Storage;
   /** Adjoint of avgPool2d: [n, c, oh, ow] to [n, c, h, w]. */
   avgPool2dGrad(gy: Storage, p: Pool2dParams): Storage;
+  /** Fused optimiser updates: new storages for the parameter and its state (inputs are left as they are). */
+  adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): { param: Storage; m: Storage; v: Storage };
+  sgd(param: Storage, grad: Storage, buf: Storage, p: SgdParams): { param: Storage; buf: Storage };
   memory(): MemoryInfo;
 }

@@ -1,0 +1,52 @@
+// Batch normalisation from differentiable reductions and element-wise ops, so it has gradients of every order.
+
+import { noGrad } from '../../autograd/graph.ts';
+import { add, addScalar, mean, mul, mulScalar, reshape, rsqrt, square, sub } from '../../autograd/ops/index.ts';
+import { formatShape } from '../../tensor/shape.ts';
+import type { Tensor } from '../../tensor/tensor.ts';
+
+/**
+ * PyTorch's F.batch_norm over [n, c, ...]. In training, normalises by the batch statistics and, when running statistics
+ * are given, updates them in place (running_var with the unbiased variance, as PyTorch does). In eval, uses the running
+ * statistics.
+ */
+export function batchNorm(
+  input: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  training = false,
+  momentum = 0.1,
+  eps = 1e-5,
+): Tensor {
+  if (input.ndim < 2) throw new Error(`batch_norm: expected input [n, c, ...], got ${formatShape(input.shape)}`);
+  const c = input.shape[1];
+  const statShape = input.shape.map((d, i) => (i === 1 ? d : 1));
+  const axes = input.shape.map((_, i) => i).filter((i) => i !== 1);
+  for (const [name, t] of [['running_mean', runningMean], ['running_var', runningVar], ['weight', weight], ['bias', bias]] as const) {
+    if (t && (t.ndim !== 1 || t.shape[0] !== c)) throw new Error(`batch_norm: ${name} has shape ${formatShape(t.shape)}, expected [${c}]`);
+  }
+  let mu: Tensor;
+  let variance: Tensor;
+  if (training) {
+    const count = input.size / c;
+    if (count < 2) throw new Error(`batch_norm: training needs more than one value per channel, got input ${formatShape(input.shape)}`);
+    mu = mean(input, axes, true);
+    variance = mean(square(sub(input, mu)), axes, true); // biased, as used for normalisation
+    if (runningMean && runningVar) {
+      noGrad(() => {
+        runningMean.copy_(add(mulScalar(runningMean, 1 - momentum), mulScalar(reshape(mu, [c]), momentum)));
+        runningVar.copy_(add(mulScalar(runningVar, 1 - momentum), mulScalar(reshape(variance, [c]), (momentum * count) / (count - 1))));
+      });
+    }
+  } else {
+    if (!runningMean || !runningVar) throw new Error('batch_norm: eval mode needs running_mean and running_var');
+    mu = reshape(runningMean, statShape);
+    variance = reshape(runningVar, statShape);
+  }
+  let y = mul(sub(input, mu), rsqrt(addScalar(variance, eps)));
+  if (weight) y = mul(y, reshape(weight, statShape));
+  if (bias) y = add(y, reshape(bias, statShape));
+  return y;
+}

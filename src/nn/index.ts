@@ -1,0 +1,12 @@
+// Layers, initialisers and optimisers, like torch.nn and torch.optim.
+export { Module } from './module.ts';
+export { Conv2d, ConvTranspose2d, type ConvOptions, type ConvTransposeOptions } from './layers/conv.ts';
+export { BatchNorm2d, type BatchNormOptions } from './layers/batchnorm.ts';
+export { Linear } from './layers/linear.ts';
+export { ReLU, LeakyReLU, Tanh, Sigmoid, Flatten, MaxPool2d, Upsample } from './layers/simple.ts';
+export { Sequential } from './layers/sequential.ts';
+export { BasicBlock } from './layers/resnet-block.ts';
+export * as init from './init.ts';
+export { Optimizer } from './optim/optimizer.ts';
+export { Adam, type AdamOptions } from './optim/adam.ts';
+export { SGD, type SGDOptions } from './optim/sgd.ts';
