@@ -238,9 +238,14 @@ export class GpuRuntime {
     this.retiredUniforms = [];
   }
 
-  /** Waits for all submitted work and surfaces any error it raised. */
+  /** Waits until the device has finished all submitted work, and surfaces any error it raised. */
   async sync(): Promise<void> {
     this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  private async checkErrors(): Promise<void> {
     const checks = this.errorChecks;
     this.errorChecks = [];
     await Promise.all(checks);
@@ -258,7 +263,8 @@ export class GpuRuntime {
     this.pass = null;
     this.encoder!.copyBufferToBuffer(s.buffer, 0, staging, 0, bytes);
     this.batchOps.push(`read(${label})`);
-    await this.sync();
+    this.flush();
+    await this.checkErrors();
     await staging.mapAsync(0x0001 /* GPUMapMode.READ */);
     const out = new Float32Array(staging.getMappedRange().slice(0));
     staging.unmap();

@@ -95,7 +95,7 @@ export class Tensor implements Disposable {
   }
 
   /** Values as a typed array: float32 from WebGPU, float64 from the reference backend. */
-  data(): Promise<Float32Array | Float64Array> {
+  async data(): Promise<Float32Array | Float64Array> {
     return this.backend.read(this.storage);
   }
 

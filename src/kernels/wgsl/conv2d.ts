@@ -1,5 +1,18 @@
+// conv2d forward as one implicit GEMM: rows are output pixels (b, oy, ox), columns output channels, the reduction runs over
+// (ci, ky, kx) and reads the input at (oy * stride - pad + ky * dilation, ...).
+
 import type { Conv2dParams } from '../../tensor/backend.ts';
 import type { GpuRuntime, GpuStorage } from '../runtime.ts';
-export function conv2d(rt: GpuRuntime, x: GpuStorage, w: GpuStorage, p: Conv2dParams): GpuStorage { throw new Error('conv2d: not implemented'); }
-export function conv2dGradInput(rt: GpuRuntime, gy: GpuStorage, w: GpuStorage, p: Conv2dParams): GpuStorage { throw new Error('not implemented'); }
-export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, p: Conv2dParams): GpuStorage { throw new Error('not implemented'); }
+import { convGemm } from './conv2d-gemm.ts';
+
+export function conv2d(rt: GpuRuntime, x: GpuStorage, w: GpuStorage, p: Conv2dParams): GpuStorage {
+  const y = rt.alloc(p.n * p.cOut * p.oh * p.ow, 'conv2d');
+  convGemm(rt, x, w, y, {
+    batch: p.n, rows: p.oh, cols: p.ow,
+    outChannels: p.cOut, outH: p.oh, outW: p.ow, outStepY: 1, outStepX: 1, outOffY: 0, outOffX: 0,
+    channels: p.cIn, tapsY: p.kh, tapsX: p.kw, srcH: p.h, srcW: p.w,
+    rowMulY: p.strideH, rowMulX: p.strideW, tapMulY: p.dilationH, tapMulX: p.dilationW, offY: -p.padH, offX: -p.padW,
+    wStrideOut: p.cIn * p.kh * p.kw, wStrideCh: p.kh * p.kw, kw: p.kw, ky0: 0, kyStep: 1, kx0: 0, kxStep: 1,
+  });
+  return y;
+}

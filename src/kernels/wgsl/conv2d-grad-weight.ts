@@ -1,0 +1,153 @@
+// conv2d's weight gradient: gw[co, (ci, ky, kx)] = sum over pixels (b, oy, ox) of gy[b, co, oy, ox] * x[b, ci, iy, ix].
+//
+// A GEMM whose reduction (n * oh * ow) is long and whose result is small, so the reduction is split into slices of
+// image rows (b, oy): each workgroup computes one block of gw over one slice into a slice-major temporary, then a second
+// pass adds the slices in a fixed order. Deterministic (no float atomics), so a resumed run reproduces an uninterrupted one
+// bit for bit. Register-blocked like conv2d-gemm.ts: each invocation owns COLS weight columns (ci, ky, kx), reading x at
+// its own addresses, and its workgroup's block of `cb` output channels, reading gy at addresses shared by the workgroup.
+
+import type { Conv2dParams } from '../../tensor/backend.ts';
+import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
+import { cached, preamble, WG } from './common.ts';
+
+const WGS = 64;
+const COLS = 8;
+
+/** Output channels per workgroup: 16 is fastest, smaller blocks waste less when there are few channels. */
+const channelBlock = (channels: number) => (channels <= 4 ? 4 : channels <= 8 ? 8 : 16);
+
+const productKernel = cached((cb: string): KernelSource => ({
+  name: 'conv2d_grad_weight',
+  key: `conv2d_grad_weight:${cb}`,
+  source: () => /* wgsl */ `
+const WGS = ${WGS}u;
+const COLS = ${COLS}u;
+const CB = ${cb}u;
+struct Params {
+  n: u32, cIn: u32, h: u32, w: u32, cOut: u32, kh: u32, kw: u32, oh: u32, ow: u32,
+  strideH: u32, strideW: u32, padH: u32, padW: u32, dilationH: u32, dilationW: u32,
+  cols: u32, rowsPerSlice: u32, colBlocks: u32, coBlocks: u32, groups: u32,
+}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> gy: array<f32>;
+@group(0) @binding(2) var<storage, read_write> part: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+@compute @workgroup_size(${WGS})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let g = wid.y * nwg.x + wid.x;
+  if (g >= params.groups) { return; }
+  let col0 = (g % params.colBlocks) * WGS * COLS + lid;
+  let co0 = ((g / params.colBlocks) % params.coBlocks) * CB;
+  let slice = g / (params.colBlocks * params.coBlocks);
+  let inPlane = params.h * params.w;
+  let outPlane = params.oh * params.ow;
+
+  // Where this invocation's columns read x, relative to an output pixel; fixed for the whole reduction.
+  let taps = params.kh * params.kw;
+  var colOk: array<bool, COLS>;
+  var xChannel: array<u32, COLS>;
+  var dy: array<i32, COLS>;
+  var dx: array<i32, COLS>;
+  for (var i = 0u; i < COLS; i += 1u) {
+    let col = col0 + i * WGS;
+    colOk[i] = col < params.cols;
+    xChannel[i] = (col / taps) * inPlane;
+    dy[i] = i32((col % taps) / params.kw * params.dilationH) - i32(params.padH);
+    dx[i] = i32((col % taps) % params.kw * params.dilationW) - i32(params.padW);
+  }
+  // Channels past the last read the last channel's gradient and are never stored.
+  var gyChannel: array<u32, CB>;
+  for (var j = 0u; j < CB; j += 1u) { gyChannel[j] = min(co0 + j, params.cOut - 1u) * outPlane; }
+
+  var acc: array<array<f32, CB>, COLS>;
+  let first = slice * params.rowsPerSlice;
+  let last = min(first + params.rowsPerSlice, params.n * params.oh);
+  for (var r = first; r < last; r += 1u) {
+    let image = r / params.oh;
+    let oy = r % params.oh;
+    var rowOk: array<bool, COLS>;
+    var rowStart: array<u32, COLS>;
+    for (var i = 0u; i < COLS; i += 1u) {
+      let iy = i32(oy * params.strideH) + dy[i];
+      rowOk[i] = colOk[i] && iy >= 0 && iy < i32(params.h);
+      rowStart[i] = image * params.cIn * inPlane + xChannel[i] + u32(iy) * params.w;
+    }
+    let gyRow = image * params.cOut * outPlane + oy * params.ow;
+    for (var ox = 0u; ox < params.ow; ox += 1u) {
+      var v: array<f32, COLS>;
+      for (var i = 0u; i < COLS; i += 1u) {
+        let ix = i32(ox * params.strideW) + dx[i];
+        let ok = rowOk[i] && ix >= 0 && ix < i32(params.w);
+        v[i] = select(0.0, x[select(0u, rowStart[i] + u32(ix), ok)], ok);
+      }
+      for (var j = 0u; j < CB; j += 1u) {
+        let gv = gy[gyRow + gyChannel[j] + ox];
+        for (var i = 0u; i < COLS; i += 1u) { acc[i][j] = fma(v[i], gv, acc[i][j]); }
+      }
+    }
+  }
+
+  let base = slice * params.cOut * params.cols;
+  for (var j = 0u; j < CB; j += 1u) {
+    if (co0 + j >= params.cOut) { break; }
+    for (var i = 0u; i < COLS; i += 1u) {
+      let col = col0 + i * WGS;
+      if (col >= params.cols) { break; }
+      part[base + (co0 + j) * params.cols + col] = acc[i][j];
+    }
+  }
+}`,
+}));
+
+const sumKernel: KernelSource = {
+  name: 'conv2d_grad_weight_sum',
+  key: 'conv2d_grad_weight_sum',
+  source: () => /* wgsl */ `
+${preamble}
+struct Params { n: u32, slices: u32 }
+@group(0) @binding(0) var<storage, read> part: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = flat_index(wid, nwg, lid);
+  if (i >= params.n) { return; }
+  var sum = 0.0;
+  for (var s = 0u; s < params.slices; s += 1u) { sum += part[s * params.n + i]; }
+  out[i] = sum;
+}`,
+};
+
+/** Enough workgroups to fill a large GPU, but no slice shorter than MIN_SLICE pixels (the sum pass would dominate). */
+const TARGET_WORKGROUPS = 256;
+const MIN_SLICE = 256;
+
+export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, p: Conv2dParams): GpuStorage {
+  const cols = p.cIn * p.kh * p.kw;
+  const size = p.cOut * cols;
+  const cb = channelBlock(p.cOut);
+  const colBlocks = Math.ceil(cols / (WGS * COLS));
+  const coBlocks = Math.ceil(p.cOut / cb);
+  const imageRows = p.n * p.oh;
+  const fitInBinding = Math.floor(rt.maxBindingBytes / 4 / Math.max(size, 1));
+  const wanted = Math.min(Math.ceil(TARGET_WORKGROUPS / (colBlocks * coBlocks)), Math.ceil((imageRows * p.ow) / MIN_SLICE), fitInBinding);
+  const rowsPerSlice = Math.max(1, Math.ceil(imageRows / Math.max(wanted, 1)));
+  const slices = Math.max(1, Math.ceil(imageRows / rowsPerSlice));
+
+  const gw = rt.alloc(size, 'conv2d_grad_weight');
+  const part = slices > 1 ? rt.alloc(slices * size, 'conv2d_grad_weight_parts') : gw;
+  const groups = colBlocks * coBlocks * slices;
+  const uniforms = {
+    n: p.n, cIn: p.cIn, h: p.h, w: p.w, cOut: p.cOut, kh: p.kh, kw: p.kw, oh: p.oh, ow: p.ow,
+    strideH: p.strideH, strideW: p.strideW, padH: p.padH, padW: p.padW, dilationH: p.dilationH, dilationW: p.dilationW,
+    cols, rowsPerSlice, colBlocks, coBlocks, groups,
+  };
+  rt.dispatch(productKernel(String(cb)), { x, gy, part }, uniforms, grid1d(groups, 1));
+  if (part !== gw) {
+    rt.dispatch(sumKernel, { part, out: gw }, { n: size, slices }, grid1d(size, WG));
+    rt.release(part);
+  }
+  return gw;
+}
