@@ -102,3 +102,47 @@ export async function gradgradcheck(fn: Fn, inputs: Tensor[], options: Gradcheck
     v.forEach((t) => t.dispose());
   }
 }
+
+export interface ParameterCheckOptions extends GradcheckOptions {
+  /** Elements checked per parameter tensor (spread evenly, first and last included); all when omitted. */
+  elementsPerTensor?: number;
+}
+
+/**
+ * Checks d loss / d parameter for tensors a model holds (so they cannot be swapped for perturbed copies): each checked
+ * element is perturbed in place with copy_, the loss re-evaluated, and the original restored.
+ */
+export async function gradcheckParameters(loss: () => Tensor, params: Tensor[], options: ParameterCheckOptions = {}): Promise<true> {
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3 } = options;
+  const analytic = tidy(() => grad(loss(), params, { allowUnused: true }));
+  for (let k = 0; k < params.length; k++) {
+    const p = params[k];
+    if (p.device !== 'cpu') throw new Error('gradcheckParameters: parameters must live on the float64 reference backend');
+    const base = Float64Array.from(await p.data());
+    const a = analytic[k] ? await analytic[k]!.data() : new Float64Array(base.length);
+    const count = Math.min(options.elementsPerTensor ?? base.length, base.length);
+    const picked = new Set(Array.from({ length: count }, (_, j) => (count === 1 ? 0 : Math.round((j * (base.length - 1)) / (count - 1)))));
+    const original = tensor(base, p.shape, { device: p.backend });
+    for (const i of picked) {
+      const at = async (delta: number) => {
+        const shifted = Float64Array.from(base);
+        shifted[i] += delta;
+        const moved = tensor(shifted, p.shape, { device: p.backend });
+        p.copy_(moved);
+        moved.dispose();
+        const value = tidy(() => loss().detach());
+        const v = await value.item();
+        value.dispose();
+        return v;
+      };
+      const numeric = ((await at(eps)) - (await at(-eps))) / (2 * eps);
+      p.copy_(original);
+      if (!(Math.abs(a[i] - numeric) <= atol + rtol * Math.abs(numeric))) {
+        throw new Error(`gradcheckParameters: parameter ${k} ${p} element ${i}: autograd ${a[i]}, finite differences ${numeric}`);
+      }
+    }
+    original.dispose();
+  }
+  analytic.forEach((g) => g?.dispose());
+  return true;
+}

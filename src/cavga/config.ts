@@ -1,0 +1,80 @@
+// CAVGA's configuration. Every choice the paper leaves open is a field here, with the project's decision as the default
+// (../shared/cavga-spec.md and docs/cavga.md give the reasons).
+
+export type Backbone = 'dcgan' | 'resnet18';
+export type Supervision = 'unsupervised' | 'weakly';
+export type AttentionNorm = 'max' | 'sigmoid';
+
+export interface LossWeights {
+  reconstruction: number; // w_r, on L = L_R + KL
+  adversarial: number; // w_adv
+  attentionExpansion: number; // w_ae (unsupervised)
+  classification: number; // w_c (weakly supervised)
+  guidedAttention: number; // w_cga (weakly supervised)
+}
+
+export interface CavgaConfig {
+  backbone: Backbone;
+  supervision: Supervision;
+  imageSize: number; // a multiple of 16 from 16 (tiny test models) to 256
+  channels: 1 | 3;
+  latentChannels: number; // C_z
+  /** Base width of the DC-GAN encoder, decoder and discriminator (64 in DC-GAN). ResNet-18 keeps its own widths. */
+  width: number;
+  /** Ablation: a flat latent vector instead of a convolutional map. */
+  flatLatent: boolean;
+  /** Ablations: drop L_ae / L_cga, or the adversarial term. */
+  attentionLoss: boolean;
+  adversarialLoss: boolean;
+  attentionNorm: AttentionNorm;
+  weights: LossWeights;
+  lr: number;
+  betas: [number, number];
+}
+
+export const defaultWeights = (supervision: Supervision): LossWeights => ({
+  reconstruction: 1,
+  adversarial: 1,
+  attentionExpansion: supervision === 'unsupervised' ? 0.01 : 0,
+  classification: supervision === 'weakly' ? 0.001 : 0,
+  guidedAttention: supervision === 'weakly' ? 0.01 : 0,
+});
+
+export function cavgaConfig(overrides: Partial<CavgaConfig> = {}): CavgaConfig {
+  const supervision = overrides.supervision ?? 'unsupervised';
+  const config: CavgaConfig = {
+    backbone: 'dcgan',
+    supervision,
+    imageSize: 64,
+    channels: 3,
+    latentChannels: 64,
+    width: 64,
+    flatLatent: false,
+    attentionLoss: true,
+    adversarialLoss: true,
+    attentionNorm: 'max',
+    lr: 2e-4,
+    betas: [0.5, 0.999],
+    ...overrides,
+    weights: { ...defaultWeights(supervision), ...overrides.weights },
+  };
+  validateConfig(config);
+  return config;
+}
+
+export function validateConfig(c: CavgaConfig): void {
+  const fail = (what: string) => {
+    throw new Error(`CAVGA config: ${what}`);
+  };
+  if (!Number.isInteger(c.imageSize) || c.imageSize % 16 !== 0 || c.imageSize < 16 || c.imageSize > 256) fail(`imageSize must be a multiple of 16 from 16 to 256, got ${c.imageSize}`);
+  if (c.channels !== 1 && c.channels !== 3) fail(`channels must be 1 or 3, got ${c.channels}`);
+  if (c.backbone !== 'dcgan' && c.backbone !== 'resnet18') fail(`backbone must be 'dcgan' or 'resnet18', got '${c.backbone}'`);
+  if (c.supervision !== 'unsupervised' && c.supervision !== 'weakly') fail(`supervision must be 'unsupervised' or 'weakly', got '${c.supervision}'`);
+  if (!(c.latentChannels >= 1 && Number.isInteger(c.latentChannels))) fail(`latentChannels must be a positive integer, got ${c.latentChannels}`);
+  if (!(c.width >= 1 && Number.isInteger(c.width))) fail(`width must be a positive integer, got ${c.width}`);
+  if (c.attentionNorm !== 'max' && c.attentionNorm !== 'sigmoid') fail(`attentionNorm must be 'max' or 'sigmoid', got '${c.attentionNorm}'`);
+  for (const [k, v] of Object.entries(c.weights)) if (!(v >= 0 && Number.isFinite(v))) fail(`loss weight ${k} must be a non-negative number, got ${v}`);
+}
+
+/** Side of the latent map: 1/8 of the input for both backbones. */
+export const latentSide = (c: CavgaConfig) => c.imageSize / 8;
