@@ -4,6 +4,8 @@
 export type Backbone = 'dcgan' | 'resnet18';
 export type Supervision = 'unsupervised' | 'weakly';
 export type AttentionNorm = 'max' | 'sigmoid';
+/** What localises an anomaly at test time: 1 - Grad-CAM attention (CAVGA), |A| (ADVAE), the reconstruction error, or 1 - SSIM. */
+export type AnomalyMap = 'attention' | 'attention-abs' | 'error' | 'ssim';
 
 export interface LossWeights {
   reconstruction: number; // w_r, on L = L_R + KL
@@ -26,6 +28,10 @@ export interface CavgaConfig {
   /** Ablations: drop L_ae / L_cga, or the adversarial term. */
   attentionLoss: boolean;
   adversarialLoss: boolean;
+  /** false: a plain autoencoder (z = mu, no KL, no noise), for the AE baselines. */
+  variational: boolean;
+  reconstructionLoss: 'mse' | 'ssim';
+  anomalyMap: AnomalyMap;
   attentionNorm: AttentionNorm;
   weights: LossWeights;
   lr: number;
@@ -52,6 +58,9 @@ export function cavgaConfig(overrides: Partial<CavgaConfig> = {}): CavgaConfig {
     flatLatent: false,
     attentionLoss: true,
     adversarialLoss: true,
+    variational: true,
+    reconstructionLoss: 'mse',
+    anomalyMap: 'attention',
     attentionNorm: 'max',
     lr: 2e-4,
     betas: [0.5, 0.999],
@@ -73,8 +82,30 @@ export function validateConfig(c: CavgaConfig): void {
   if (!(c.latentChannels >= 1 && Number.isInteger(c.latentChannels))) fail(`latentChannels must be a positive integer, got ${c.latentChannels}`);
   if (!(c.width >= 1 && Number.isInteger(c.width))) fail(`width must be a positive integer, got ${c.width}`);
   if (c.attentionNorm !== 'max' && c.attentionNorm !== 'sigmoid') fail(`attentionNorm must be 'max' or 'sigmoid', got '${c.attentionNorm}'`);
+  if (c.reconstructionLoss !== 'mse' && c.reconstructionLoss !== 'ssim') fail(`reconstructionLoss must be 'mse' or 'ssim', got '${c.reconstructionLoss}'`);
+  if (!['attention', 'attention-abs', 'error', 'ssim'].includes(c.anomalyMap)) fail(`anomalyMap must be attention, attention-abs, error or ssim, got '${c.anomalyMap}'`);
   for (const [k, v] of Object.entries(c.weights)) if (!(v >= 0 && Number.isFinite(v))) fail(`loss weight ${k} must be a non-negative number, got ${v}`);
 }
 
 /** Side of the latent map: 1/8 of the input for both backbones. */
 export const latentSide = (c: CavgaConfig) => c.imageSize / 8;
+
+/** The models the project trains: CAVGA's four variants and the paper's baselines on the same engine. */
+export const modelPresets = {
+  'cavga-du': {},
+  'cavga-dw': { supervision: 'weakly' },
+  'cavga-ru': { backbone: 'resnet18' },
+  'cavga-rw': { backbone: 'resnet18', supervision: 'weakly' },
+  'ae-l2': { variational: false, adversarialLoss: false, attentionLoss: false, anomalyMap: 'error' },
+  'ae-ssim': { variational: false, adversarialLoss: false, attentionLoss: false, reconstructionLoss: 'ssim', anomalyMap: 'ssim' },
+  vae: { adversarialLoss: false, attentionLoss: false, anomalyMap: 'error' },
+  advae: { adversarialLoss: false, attentionLoss: false, anomalyMap: 'attention-abs' },
+} satisfies Record<string, Partial<CavgaConfig>>;
+
+export type ModelName = keyof typeof modelPresets;
+
+export function presetConfig(name: string, overrides: Partial<CavgaConfig> = {}): CavgaConfig {
+  const preset = (modelPresets as Record<string, Partial<CavgaConfig>>)[name];
+  if (!preset) throw new Error(`unknown model '${name}'; choose one of ${Object.keys(modelPresets).join(', ')}`);
+  return cavgaConfig({ ...preset, ...overrides });
+}

@@ -3,7 +3,7 @@
 // included, which CAVGA's attention losses need (second-order gradients).
 
 import { grad } from '../autograd/engine.ts';
-import { addScalar, div, max, mean, mul, relu, sigmoid, sum } from '../autograd/ops/index.ts';
+import { abs, addScalar, div, max, mean, mul, relu, sigmoid, sum } from '../autograd/ops/index.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { interpolate } from '../nn/functional/interpolate.ts';
 import type { AttentionNorm } from './config.ts';
@@ -11,6 +11,8 @@ import type { AttentionNorm } from './config.ts';
 export interface GradCamOptions {
   createGraph?: boolean;
   normalize?: AttentionNorm;
+  /** |sum_k alpha_k F_k| instead of its ReLU, as ADVAE's map. */
+  absolute?: boolean;
 }
 
 export interface GradCam {
@@ -25,7 +27,8 @@ export function gradCam(features: Tensor, score: Tensor, options: GradCamOptions
   if (features.ndim !== 4) throw new Error(`gradCam: features must be [n, k, h, w], got [${features.shape.join(', ')}]`);
   const [dScore] = grad(score, features, { createGraph: options.createGraph ?? false });
   const alpha = mean(dScore!, [2, 3], true);
-  const raw = relu(sum(mul(alpha, features), 1, true));
+  const weighted = sum(mul(alpha, features), 1, true);
+  const raw = options.absolute ? abs(weighted) : relu(weighted);
   // Max normalisation divides by (max + 1e-8): an all-zero map stays zero instead of dividing by zero.
   const attention = (options.normalize ?? 'max') === 'max' ? div(raw, addScalar(max(raw, [2, 3], true), 1e-8)) : sigmoid(raw);
   return { attention, alpha };

@@ -15,6 +15,7 @@ import {
 } from './losses.ts';
 import type { Cavga } from './models/cavga.ts';
 import { latentSide } from './config.ts';
+import { ssimLoss } from './ssim.ts';
 
 export interface Batch {
   images: Tensor; // [n, c, s, s] in [-1, 1]
@@ -40,24 +41,23 @@ export function generatorObjective(model: Cavga, batch: Batch, eps: Tensor, opti
   const c = model.config;
   const w = c.weights;
   const { features, mu, logvar } = model.encode(batch.images);
-  const z = model.reparameterize(mu, logvar, eps);
+  const z = c.variational ? model.reparameterize(mu, logvar, eps) : mu;
   const xHat = model.decode(z);
-  const terms: StepLosses = { reconstruction: reconstructionLoss(xHat, batch.images), kl: klDivergence(mu, logvar) };
-  let total = mulScalar(add(terms.reconstruction, terms.kl), w.reconstruction);
+  const terms: StepLosses = { reconstruction: c.reconstructionLoss === 'ssim' ? ssimLoss(xHat, batch.images) : reconstructionLoss(xHat, batch.images) };
+  if (c.variational) terms.kl = klDivergence(mu, logvar);
+  let total = mulScalar(terms.kl ? add(terms.reconstruction, terms.kl) : terms.reconstruction, w.reconstruction);
   options.beforeAdversarial?.(xHat);
   if (c.adversarialLoss) {
     terms.adversarial = generatorAdversarialLoss(model.discriminator.forward(xHat));
     total = add(total, mulScalar(terms.adversarial, w.adversarial));
   }
   const createGraph = options.secondOrder ?? true;
-  if (c.supervision === 'unsupervised') {
+  if (c.supervision === 'unsupervised' && c.attentionLoss) {
     const { attention } = gradCam(features, sum(mu), { createGraph, normalize: c.attentionNorm });
     terms.attentionMean = noGrad(() => mean(attention));
-    if (c.attentionLoss) {
-      terms.attentionExpansion = attentionExpansionLoss(attention);
-      total = add(total, mulScalar(terms.attentionExpansion, w.attentionExpansion));
-    }
-  } else {
+    terms.attentionExpansion = attentionExpansionLoss(attention);
+    total = add(total, mulScalar(terms.attentionExpansion, w.attentionExpansion));
+  } else if (c.supervision === 'weakly') {
     if (!batch.labels) throw new Error('CAVGA: the weakly supervised step needs labels');
     const logits = model.classify(z);
     const oneHot = stack([rsubScalar(batch.labels, 1), batch.labels], 1);
