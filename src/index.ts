@@ -23,6 +23,11 @@ export * as F from './nn/functional/index.ts';
 import { getBackend, type DeviceName } from './tensor/context.ts';
 import type { MemoryInfo } from './tensor/backend.ts';
 
+/** Waits until a backend (the default one when not named) has finished the work recorded so far. */
+export function sync(device?: DeviceName): Promise<void> {
+  return getBackend(device).sync();
+}
+
 /** Live and peak bytes, live storages and pooled bytes of a backend (the default one when not named). */
 export function memory(device?: DeviceName): MemoryInfo {
   return getBackend(device).memory();

@@ -49,6 +49,9 @@ export class GpuRuntime {
   liveStorages = 0;
   dispatches = 0;
   submits = 0;
+  /** Submits since the last sync or read; warned about once when it grows large (see Backend.sync). */
+  private unsynced = 0;
+  private warnedUnsynced = false;
 
   constructor(readonly device: GPUDevice, readonly info: AdapterDescription, private backend: Backend) {
     this.pool = new BufferPool(device);
@@ -220,6 +223,10 @@ export class GpuRuntime {
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     this.submits++;
+    if (++this.unsynced === 2000 && !this.warnedUnsynced) {
+      this.warnedUnsynced = true;
+      console.warn('webgpu: 2000 submits without waiting for the device; await sync() (or read a value) now and then in long loops, or Dawn may run out of memory and crash');
+    }
     const ops = this.batchOps;
     this.batchOps = [];
     const validation = this.device.popErrorScope();
@@ -246,6 +253,7 @@ export class GpuRuntime {
   }
 
   private async checkErrors(): Promise<void> {
+    this.unsynced = 0;
     const checks = this.errorChecks;
     this.errorChecks = [];
     await Promise.all(checks);

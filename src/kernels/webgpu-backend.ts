@@ -126,6 +126,10 @@ export class WebGPUBackend implements Backend {
     return sgd(this.rt, own(param, 'sgd'), own(grad, 'sgd'), own(buf, 'sgd'), p);
   }
 
+  sync(): Promise<void> {
+    return this.rt.sync();
+  }
+
   memory(): MemoryInfo {
     const rt = this.rt;
     return {

@@ -168,4 +168,9 @@ export interface Backend {
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): { param: Storage; m: Storage; v: Storage };
   sgd(param: Storage, grad: Storage, buf: Storage, p: SgdParams): { param: Storage; buf: Storage };
   memory(): MemoryInfo;
+  /**
+   * Waits until the device has finished the work recorded so far (no readback). Long loops of ops must await this now
+   * and then: Dawn processes its completions only when JavaScript yields, and crashes when many steps pile up.
+   */
+  sync(): Promise<void>;
 }

@@ -30,13 +30,21 @@ export function setDefaultDevice(device: DeviceName): void {
   current = getBackend(device);
 }
 
-/** Runs fn with `device` as the default for new tensors. */
+/**
+ * Runs fn with `device` as the default for new tensors. When fn is async, the default stays until its promise settles
+ * (code that runs meanwhile sees it too).
+ */
 export function withDevice<T>(device: DeviceName | Backend, fn: () => T): T {
   const previous = current;
   current = getBackend(device);
+  let result: T;
   try {
-    return fn();
-  } finally {
+    result = fn();
+  } catch (e) {
     current = previous;
+    throw e;
   }
+  if (result instanceof Promise) return result.finally(() => (current = previous)) as T;
+  current = previous;
+  return result;
 }

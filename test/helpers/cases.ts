@@ -28,6 +28,7 @@ const constant = (spec: InputSpec): InputSpec => ({ ...spec, constant: true });
 
 export const unaryCases: OpCase[] = [
   { name: 'neg', inputs: [s(3, 70)], run: ops.neg },
+  { name: 'exp, 777 elements (not a multiple of the workgroup)', inputs: [s(3, 7, 37)], run: ops.exp },
   { name: 'abs', inputs: [away(3, 70)], run: ops.abs },
   { name: 'exp', inputs: [s(3, 70)], run: ops.exp },
   { name: 'log', inputs: [pos(3, 70)], run: ops.log },
@@ -45,6 +46,7 @@ export const unaryCases: OpCase[] = [
 
 export const binaryCases: OpCase[] = [
   { name: 'add broadcast', inputs: [s(2, 3, 5), s(3, 1)], run: ops.add },
+  { name: 'mul broadcast, 1011 elements', inputs: [s(3, 337), s(3, 1)], run: ops.mul },
   { name: 'sub broadcast', inputs: [s(4, 1, 6), s(5, 1)], run: ops.sub },
   { name: 'mul broadcast', inputs: [s(2, 3, 5), s(5)], run: ops.mul },
   { name: 'div', inputs: [s(3, 7), away(3, 7)], run: ops.div },

@@ -1,3 +1,183 @@
+// Sum, max and min over any set of axes, read in place (no transpose pass).
+//
+// Adjacent axes that are both reduced or both kept merge first, so the input reads as alternating kept and reduced
+// groups: an output's elements sit at keptOffset(output) + reducedOffset(r) for r < extent. Three plans by shape:
+//   - thread: one invocation per output, walking the innermost reduced group as a plain strided loop. Taken when the
+//     extent is short, and when there are enough outputs to keep a device busy on their own;
+//   - workgroup: one workgroup per output; its invocations stride over r, then a tree in workgroup memory combines them;
+//   - split: when there are few outputs and each is long (a sum over everything, per-channel batch-norm statistics), the
+//     workgroup pass runs over `slices` chunks of r per output into a temporary, and a second reduction over the slices
+//     combines them. Both passes add in an order fixed by the shape, so results are deterministic (no atomics).
+//
+// On lavapipe every workgroup that uses barriers costs about 7 us on top of its reads (a 4096 x 512 sum over the last
+// axis took 25 ms as 4096 workgroups and 2.4 ms as one invocation per row), so the workgroup plans keep workgroups few and
+// small: 64 invocations (3x faster there than 256) and slices of at least 4096 elements.
+
 import type { ReduceOp, ReduceParams } from '../../tensor/backend.ts';
-import type { GpuRuntime, GpuStorage } from '../runtime.ts';
-export function reduce(rt: GpuRuntime, op: ReduceOp, x: GpuStorage, p: ReduceParams): GpuStorage { throw new Error('reduce: not implemented'); }
+import { contiguousStrides } from '../../tensor/shape.ts';
+import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
+import { cached, preamble, rankArray, stridedOffsetWgsl, WG } from './common.ts';
+import { fill } from './fill.ts';
+
+/** Reduced extents up to this run one invocation per output. */
+const THREAD_EXTENT = 64;
+/** So many outputs run one invocation each whatever their extent. */
+const THREAD_OUTPUTS = 1024;
+/** Invocations per workgroup in the workgroup and split plans. */
+const GROUP = 64;
+/** Split an output's reduction only while each slice keeps at least this many elements (64 per invocation). */
+const MIN_SLICE = 64 * GROUP;
+/** Workgroups the split aims for: enough to spread over a GPU's cores. */
+const TARGET_GROUPS = 128;
+
+const COMBINE: Record<ReduceOp, string> = { sum: 'acc + v', max: 'max(acc, v)', min: 'min(acc, v)' };
+const IDENTITY: Record<ReduceOp, number> = { sum: 0, max: -Infinity, min: Infinity };
+
+const PARAMS = /* wgsl */ `
+struct Params {
+  outputs: u32, extent: u32, slices: u32, chunk: u32, groups: u32, keptRank: u32, redRank: u32, init: f32,
+  keptShape: array<vec4<u32>, 2>, keptStrides: array<vec4<u32>, 2>, redShape: array<vec4<u32>, 2>, redStrides: array<vec4<u32>, 2>,
+}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<uniform> params: Params;`;
+
+const threadKernel = cached((op: string): KernelSource => ({
+  name: `reduce_${op}`,
+  key: `reduce:thread:${op}`,
+  source: () => /* wgsl */ `
+${preamble}
+${stridedOffsetWgsl}
+${PARAMS}
+
+fn combine(acc: f32, v: f32) -> f32 { return ${COMBINE[op as ReduceOp]}; }
+
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = flat_index(wid, nwg, lid);
+  if (o >= params.outputs) { return; }
+  let base = strided_offset(o, params.keptRank, params.keptShape, params.keptStrides);
+  let innerRank = params.redRank - 1u;
+  let inner = dim(params.redShape, innerRank);
+  let innerStride = dim(params.redStrides, innerRank);
+  var acc = params.init;
+  for (var row = 0u; row < params.extent / inner; row += 1u) {
+    let start = base + strided_offset(row, innerRank, params.redShape, params.redStrides);
+    for (var c = 0u; c < inner; c += 1u) {
+      let v = x[start + c * innerStride];
+      acc = combine(acc, v);
+    }
+  }
+  out[o] = acc;
+}`,
+}));
+
+const workgroupKernel = cached((op: string): KernelSource => ({
+  name: `reduce_${op}`,
+  key: `reduce:workgroup:${op}`,
+  source: () => /* wgsl */ `
+${preamble}
+${stridedOffsetWgsl}
+${PARAMS}
+
+var<workgroup> partial: array<f32, ${GROUP}>;
+
+fn combine(acc: f32, v: f32) -> f32 { return ${COMBINE[op as ReduceOp]}; }
+
+// One workgroup per (output, slice); writes out[output * slices + slice].
+@compute @workgroup_size(${GROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let g = wid.y * nwg.x + wid.x;
+  if (g >= params.groups) { return; }
+  let base = strided_offset(g / params.slices, params.keptRank, params.keptShape, params.keptStrides);
+  let first = (g % params.slices) * params.chunk;
+  let last = min(first + params.chunk, params.extent);
+  // r = row * inner + c walks the reduced elements; advancing by the workgroup size needs no division.
+  let innerRank = params.redRank - 1u;
+  let inner = dim(params.redShape, innerRank);
+  let innerStride = dim(params.redStrides, innerRank);
+  let rowStep = ${GROUP}u / inner;
+  let cStep = ${GROUP}u % inner;
+  var row = (first + lid) / inner;
+  var c = (first + lid) % inner;
+  var rowStart = base + strided_offset(row, innerRank, params.redShape, params.redStrides);
+  var acc = params.init;
+  for (var r = first + lid; r < last; r += ${GROUP}u) {
+    let v = x[rowStart + c * innerStride];
+    acc = combine(acc, v);
+    c += cStep;
+    var nextRow = row + rowStep;
+    if (c >= inner) {
+      c -= inner;
+      nextRow += 1u;
+    }
+    if (nextRow != row) {
+      row = nextRow;
+      rowStart = base + strided_offset(row, innerRank, params.redShape, params.redStrides);
+    }
+  }
+  partial[lid] = acc;
+  workgroupBarrier();
+  for (var width = ${GROUP / 2}u; width > 0u; width /= 2u) {
+    if (lid < width) {
+      let v = partial[lid + width];
+      partial[lid] = combine(partial[lid], v);
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { out[g] = partial[0]; }
+}`,
+}));
+
+/** Kept and reduced groups of a contiguous input: shapes and input strides, each group merged from adjacent axes. */
+function groups(p: ReduceParams) {
+  const strides = contiguousStrides(p.inShape);
+  const kept = { shape: [] as number[], strides: [] as number[] };
+  const reduced = { shape: [] as number[], strides: [] as number[] };
+  let previous: typeof kept | null = null;
+  p.inShape.forEach((size, d) => {
+    if (size === 1) return;
+    const group = p.axes.includes(d) ? reduced : kept;
+    if (group === previous) {
+      // The inner axis's stride times its size is the outer axis's stride, so the two read as one.
+      group.shape[group.shape.length - 1] *= size;
+      group.strides[group.strides.length - 1] = strides[d];
+    } else {
+      group.shape.push(size);
+      group.strides.push(strides[d]);
+    }
+    previous = group;
+  });
+  if (reduced.shape.length === 0) {
+    reduced.shape.push(1);
+    reduced.strides.push(0);
+  }
+  return { kept, reduced };
+}
+
+export function reduce(rt: GpuRuntime, op: ReduceOp, x: GpuStorage, p: ReduceParams): GpuStorage {
+  const label = `reduce_${op}`;
+  const { kept, reduced } = groups(p);
+  const outputs = kept.shape.reduce((a, b) => a * b, 1);
+  const extent = reduced.shape.reduce((a, b) => a * b, 1);
+  if (extent === 0 || outputs === 0) return fill(rt, outputs, IDENTITY[op]);
+
+  const uniforms = (slices: number, chunk: number, groups: number) => ({
+    outputs, extent, slices, chunk, groups, keptRank: kept.shape.length, redRank: reduced.shape.length, init: IDENTITY[op],
+    keptShape: rankArray(kept.shape, label), keptStrides: rankArray(kept.strides, label),
+    redShape: rankArray(reduced.shape, label), redStrides: rankArray(reduced.strides, label),
+  });
+  if (extent <= THREAD_EXTENT || outputs >= THREAD_OUTPUTS) {
+    const out = rt.alloc(outputs, label);
+    rt.dispatch(threadKernel(op), { x, out }, uniforms(1, extent, outputs), grid1d(outputs, WG));
+    return out;
+  }
+  const slices = Math.max(1, Math.min(Math.ceil(TARGET_GROUPS / outputs), Math.floor(extent / MIN_SLICE)));
+  const chunk = Math.ceil(extent / slices);
+  const out = rt.alloc(outputs * slices, label);
+  rt.dispatch(workgroupKernel(op), { x, out }, uniforms(slices, chunk, outputs * slices), grid1d(outputs * slices, 1));
+  if (slices === 1) return out;
+  const combined = reduce(rt, op, out, { inShape: [outputs, slices], axes: [1] });
+  rt.release(out); // safe before the dispatch runs: released buffers are reused only after the next submit
+  return combined;
+}

@@ -1,16 +1,18 @@
 // The float64 reference backend: every primitive in plain TypeScript loops, written for clarity. It checks the WebGPU
-// kernels and runs the finite-difference gradient checks.
+// kernels and runs the finite-difference gradient checks. This class only validates operands and wraps results; the
+// math lives in one file per concept next to it.
 
 import type {
   AdamParams, Backend, BinaryOp, BroadcastParams, Conv2dParams, GatherParams, MatmulParams, MemoryInfo, PadParams,
   Pool2dParams, RandomParams, ReduceOp, ReduceParams, SgdParams, Storage, UnaryOp,
 } from '../backend.ts';
-import { binaryOps, unaryOps } from '../elementwise.ts';
-import { normalFromBits, splitSeed, threefry2x32, uniformFromBits } from '../random.ts';
-import { contiguousStrides, numel } from '../shape.ts';
 import * as conv from './conv.ts';
-import { forEachStrided } from './index-math.ts';
+import * as elementwise from './elementwise.ts';
+import * as layout from './layout.ts';
+import { matmul } from './matmul.ts';
+import * as optimizers from './optimizers.ts';
 import * as pool from './pool.ts';
+import { random } from './random.ts';
 import { MemoryCounters, ReferenceStorage } from './storage.ts';
 
 export class ReferenceBackend implements Backend {
@@ -22,10 +24,15 @@ export class ReferenceBackend implements Backend {
     return new ReferenceStorage(data, this);
   }
 
+  /** The live data of an operand; throws for a storage of another backend or one already released. */
   private data(s: Storage, op: string): Float64Array {
+    return this.own(s, op).data;
+  }
+
+  private own(s: Storage, op: string): ReferenceStorage {
     if (!(s instanceof ReferenceStorage)) throw new Error(`${op}: operand lives on the ${s.backend.name} backend, not cpu`);
     if (s.released) throw new Error(`${op}: the tensor storage was already released (disposed)`);
-    return s.data;
+    return s;
   }
 
   upload(values: ArrayLike<number>): Storage {
@@ -33,12 +40,11 @@ export class ReferenceBackend implements Backend {
   }
 
   async read(s: Storage): Promise<Float64Array> {
-    return Float64Array.from(this.data(s, 'read'));
+    return this.data(s, 'read').slice();
   }
 
   release(s: Storage): void {
-    const r = s as ReferenceStorage;
-    if (r.released) return;
+    const r = this.own(s, 'release');
     r.released = true;
     this.counters.released(r.size);
   }
@@ -48,85 +54,35 @@ export class ReferenceBackend implements Backend {
   }
 
   random(p: RandomParams): Storage {
-    const [k0, k1] = splitSeed(p.seed);
-    const out = new Float64Array(p.size);
-    for (let i = 0; i < p.size; i++) {
-      const counter = p.offset + i;
-      const [w0, w1] = threefry2x32(k0, k1, counter >>> 0, Math.floor(counter / 2 ** 32) >>> 0);
-      out[i] = p.kind === 'uniform' ? uniformFromBits(w0) : normalFromBits(w0, w1);
-    }
-    return this.make(out);
+    return this.make(random(p));
   }
 
   unary(op: UnaryOp, x: Storage, alpha: number): Storage {
-    const f = unaryOps[op].ref;
-    return this.make(this.data(x, op).map((v) => f(v, alpha)));
-  }
-
-  private broadcast(op: string, inputs: Storage[], p: BroadcastParams, f: (...v: number[]) => number): Storage {
-    const data = inputs.map((s) => this.data(s, op));
-    const n = numel(p.outShape);
-    const out = new Float64Array(n);
-    const offsets = inputs.map(() => new Int32Array(n));
-    p.strides.forEach((strides, k) => forEachStrided(p.outShape, strides, 0, (i, o) => (offsets[k][i] = o)));
-    for (let i = 0; i < n; i++) out[i] = f(...data.map((d, k) => d[offsets[k][i]]));
-    return this.make(out);
+    return this.make(elementwise.unary(op, this.data(x, op), alpha));
   }
 
   binary(op: BinaryOp, a: Storage, b: Storage, p: BroadcastParams): Storage {
-    return this.broadcast(op, [a, b], p, binaryOps[op].ref);
+    return this.make(elementwise.binary(op, this.data(a, op), this.data(b, op), p));
   }
 
   where(cond: Storage, a: Storage, b: Storage, p: BroadcastParams): Storage {
-    return this.broadcast('where', [cond, a, b], p, (c, x, y) => (c !== 0 ? x : y));
+    return this.make(elementwise.where(this.data(cond, 'where'), this.data(a, 'where'), this.data(b, 'where'), p));
   }
 
   reduce(op: ReduceOp, x: Storage, p: ReduceParams): Storage {
-    const data = this.data(x, op);
-    const kept = p.inShape.map((_, i) => i).filter((i) => !p.axes.includes(i));
-    const outStrides = contiguousStrides(kept.map((i) => p.inShape[i]));
-    // Stride of each input dimension in the output (0 for reduced ones), so input element -> output element is one walk.
-    const toOut = p.inShape.map((_, i) => (kept.includes(i) ? outStrides[kept.indexOf(i)] : 0));
-    const out = new Float64Array(numel(kept.map((i) => p.inShape[i]))).fill(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity);
-    const combine = op === 'sum' ? (a: number, b: number) => a + b : op === 'max' ? Math.max : Math.min;
-    forEachStrided(p.inShape, toOut, 0, (i, o) => (out[o] = combine(out[o], data[i])));
-    return this.make(out);
+    return this.make(layout.reduce(op, this.data(x, op), p));
   }
 
   gather(x: Storage, p: GatherParams): Storage {
-    const data = this.data(x, 'gather');
-    const out = new Float64Array(numel(p.outShape));
-    forEachStrided(p.outShape, p.strides, p.offset, (i, o) => (out[i] = data[o]));
-    return this.make(out);
+    return this.make(layout.gather(this.data(x, 'gather'), p));
   }
 
   pad(x: Storage, p: PadParams): Storage {
-    const data = this.data(x, 'pad');
-    const outShape = p.inShape.map((d, i) => d + p.before[i] + p.after[i]);
-    const out = new Float64Array(numel(outShape)).fill(p.value);
-    const outStrides = contiguousStrides(outShape);
-    const base = p.before.reduce((o, b, i) => o + b * outStrides[i], 0);
-    forEachStrided(p.inShape, outStrides, base, (i, o) => (out[o] = data[i]));
-    return this.make(out);
+    return this.make(layout.pad(this.data(x, 'pad'), p));
   }
 
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage {
-    const [A, B] = [this.data(a, 'matmul'), this.data(b, 'matmul')];
-    const out = new Float64Array(p.batch * p.m * p.n);
-    for (let bt = 0; bt < p.batch; bt++) {
-      const ao = bt * p.aBatchStride;
-      const bo = bt * p.bBatchStride;
-      for (let i = 0; i < p.m; i++) for (let j = 0; j < p.n; j++) {
-        let acc = 0;
-        for (let k = 0; k < p.k; k++) {
-          const av = A[ao + (p.transA ? k * p.m + i : i * p.k + k)];
-          const bv = B[bo + (p.transB ? j * p.k + k : k * p.n + j)];
-          acc += av * bv;
-        }
-        out[(bt * p.m + i) * p.n + j] = acc;
-      }
-    }
-    return this.make(out);
+    return this.make(matmul(this.data(a, 'matmul'), this.data(b, 'matmul'), p));
   }
 
   conv2d(x: Storage, w: Storage, p: Conv2dParams): Storage {
@@ -164,33 +120,22 @@ export class ReferenceBackend implements Backend {
 
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): { param: Storage; m: Storage; v: Storage } {
     const [P, G, M, V] = [param, grad, m, v].map((s) => this.data(s, 'adam'));
-    const outP = new Float64Array(P.length);
-    const outM = new Float64Array(P.length);
-    const outV = new Float64Array(P.length);
-    for (let i = 0; i < P.length; i++) {
-      const g = G[i] + p.weightDecay * P[i];
-      outM[i] = p.beta1 * M[i] + (1 - p.beta1) * g;
-      outV[i] = p.beta2 * V[i] + (1 - p.beta2) * g * g;
-      outP[i] = P[i] - (p.lr * (outM[i] / p.biasCorrection1)) / (Math.sqrt(outV[i] / p.biasCorrection2) + p.eps);
-    }
-    return { param: this.make(outP), m: this.make(outM), v: this.make(outV) };
+    const out = optimizers.adam(P, G, M, V, p);
+    return { param: this.make(out.param), m: this.make(out.m), v: this.make(out.v) };
   }
 
   sgd(param: Storage, grad: Storage, buf: Storage, p: SgdParams): { param: Storage; buf: Storage } {
     const [P, G, B] = [param, grad, buf].map((s) => this.data(s, 'sgd'));
-    const outP = new Float64Array(P.length);
-    const outB = new Float64Array(P.length);
-    for (let i = 0; i < P.length; i++) {
-      const g = G[i] + p.weightDecay * P[i];
-      outB[i] = p.firstStep ? g : p.momentum * B[i] + (1 - p.dampening) * g;
-      const direction = p.momentum === 0 ? g : p.nesterov ? g + p.momentum * outB[i] : outB[i];
-      outP[i] = P[i] - p.lr * direction;
-    }
-    return { param: this.make(outP), buf: this.make(outB) };
+    const out = optimizers.sgd(P, G, B, p);
+    return { param: this.make(out.param), buf: this.make(out.buf) };
   }
+
+  /** Every op has already run: nothing to wait for. */
+  async sync(): Promise<void> {}
 
   memory(): MemoryInfo {
     const c = this.counters;
+    // Nothing is pooled: released arrays go to the garbage collector, so allocated equals live.
     return { liveBytes: c.liveBytes, peakBytes: c.peakBytes, liveStorages: c.liveStorages, pooledBytes: 0, allocatedBytes: c.liveBytes };
   }
 }

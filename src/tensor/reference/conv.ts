@@ -1,4 +1,6 @@
-// Direct float64 convolutions: the definitions the WGSL kernels are checked against.
+// Direct float64 convolutions, the definitions the WGSL kernels are checked against. All three walk the same taps, so
+// grad-input and grad-weight are the exact adjoints of conv2d. Grad-input writes only where some tap lands, so input
+// rows and columns past the last window (conv_transpose2d's output_padding) stay 0.
 
 import type { Conv2dParams } from '../backend.ts';
 
@@ -8,7 +10,7 @@ function forEachTap(p: Conv2dParams, fn: (xi: number, wi: number, yi: number) =>
     const yi = ((n * p.cOut + co) * p.oh + oy) * p.ow + ox;
     for (let ci = 0; ci < p.cIn; ci++) for (let ky = 0; ky < p.kh; ky++) {
       const iy = oy * p.strideH - p.padH + ky * p.dilationH;
-      if (iy < 0 || iy >= p.h) continue;
+      if (iy < 0 || iy >= p.h) continue; // zero padding contributes nothing
       for (let kx = 0; kx < p.kw; kx++) {
         const ix = ox * p.strideW - p.padW + kx * p.dilationW;
         if (ix < 0 || ix >= p.w) continue;
