@@ -33,3 +33,6 @@ export function memory(device?: DeviceName): MemoryInfo {
   return getBackend(device).memory();
 }
 export * as nn from './nn/index.ts';
+// Node-only: files.
+export { saveSafetensors, loadSafetensors } from './nn/checkpoint-file.ts';
+export { saveCheckpoint, loadCheckpoint, type TrainingState, type LoadedCheckpoint } from './nn/checkpoint.ts';
