@@ -1,9 +1,10 @@
 // The pooling kernels and their adjoints against the float64 reference, over geometries with overlapping windows,
-// padding, odd sizes that leave a remainder, non-square windows and ceil-mode output sizes (windows past the image).
+// padding, odd sizes that leave a remainder, non-square windows and ceil-mode output sizes (windows past the image; the
+// engine has no ceil mode, and with countIncludePad both backends divide by kh * kw there, where PyTorch would clip).
 
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Pool2dParams } from '../src/tensor/backend.ts';
-import { compareBackends, randomValues, reference } from './helpers/backends.ts';
+import { compareBackends, randomValues, reference, webgpu } from './helpers/backends.ts';
 
 interface Geometry {
   n: number;
@@ -108,6 +109,22 @@ describe('pooling kernels: WebGPU matches the float64 reference', () => {
       b.release(indices);
       return values;
     }, ...EXACT);
+  });
+
+  it('windows wholly in padding give -Infinity and index -1, which the adjoints skip', async () => {
+    const p = pool({ n: 1, c: 2, h: 3, w: 4, k: [1, 1], stride: [1, 1], pad: [1, 1] });
+    const x = randomValues(inSize(p), 17);
+    const gy = randomValues(outSize(p), 18);
+    const g = await webgpu();
+    const results = async (b: typeof g | typeof reference) => {
+      const { values, indices } = b.maxPool2d(b.upload(x), p);
+      const scattered = b.maxPool2dScatter(b.upload(gy), indices, p);
+      const gathered = b.maxPool2dGather(b.upload(x), indices, p);
+      return Promise.all([values, indices, scattered, gathered].map(async (s) => Array.from(await b.read(s))));
+    };
+    const [actual, expected] = [await results(g), await results(reference)];
+    expect(expected[1]).toContain(-1);
+    expect(actual).toEqual(expected);
   });
 
   it('max pooling ties pick the first position in row-major window order', async () => {

@@ -6,3 +6,4 @@ export * from './losses.ts';
 export { CavgaTrainer, generatorObjective, type Batch, type StepLosses, type ObjectiveOptions } from './trainer.ts';
 export { analyze, type Analysis } from './inference.ts';
 export { ssimMap, ssimLoss } from './ssim.ts';
+export { loadResNet18Weights, loadInitialWeights } from './pretrained.ts';

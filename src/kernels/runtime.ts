@@ -98,6 +98,10 @@ export class GpuRuntime {
     return s;
   }
 
+  /**
+   * Returns a storage's buffer to the pool. Safe right after dispatching a kernel that reads it: the pool hands the
+   * buffer out again only after the next submit, and submits run in order.
+   */
   release(s: GpuStorage): void {
     if (s.released) return;
     s.released = true;

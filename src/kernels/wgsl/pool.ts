@@ -6,6 +6,8 @@
 // of each output to lie inside that output's window, which holds for indices made by maxPool2d.
 //
 // Indices are flat positions y * w + x within a plane, stored as f32: exact below 2^24, so planes are limited to that.
+// A window with no input inside (padding wider than half the kernel allows one) gets -infinity and index -1, as in
+// the reference; WGSL has no infinity literal, so -infinity arrives as a uniform.
 
 import type { Pool2dParams } from '../../tensor/backend.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
@@ -15,7 +17,7 @@ const HEADER = /* wgsl */ `
 ${preamble}
 struct Params {
   total: u32, h: u32, w: u32, kh: u32, kw: u32, oh: u32, ow: u32,
-  strideH: u32, strideW: u32, padH: u32, padW: u32, countIncludePad: u32,
+  strideH: u32, strideW: u32, padH: u32, padW: u32, countIncludePad: u32, negInf: f32,
 }
 
 // Output rows (or columns) whose windows contain input row i: [first, end).
@@ -58,11 +60,9 @@ ${ENTRY} {
   if (o >= params.total) { return; }
   ${OUTPUT_POSITION}
   let base = plane * params.h * params.w;
-  // Padding never wins (it acts as -infinity). A window wholly in padding, impossible when pad <= kernel / 2 as PyTorch
-  // requires, keeps the lowest finite float and index -1.
-  var best = -3.4028235e38;
+  // Padding taps are skipped: padding acts as -infinity.
+  var best = params.negInf;
   var bestAt = -1;
-  var found = false;
   for (var ky = 0u; ky < params.kh; ky += 1u) {
     let iy = y0 + i32(ky);
     if (iy < 0 || iy >= i32(params.h)) { continue; }
@@ -72,10 +72,9 @@ ${ENTRY} {
       let at = iy * i32(params.w) + ix;
       let v = x_in[base + u32(at)];
       // Strictly greater: ties keep the first tap in row-major window order.
-      if (!found || v > best) {
+      if (bestAt < 0 || v > best) {
         best = v;
         bestAt = at;
-        found = true;
       }
     }
   }
@@ -98,7 +97,7 @@ ${ENTRY} {
   let i = flat_index(wid, nwg, lid);
   if (i >= params.total) { return; }
   ${INPUT_POSITION}
-  let here = f32(iy * params.w + ix);
+  let here = f32(iy * params.w + ix); // never -1, so empty windows add nothing
   var sum = 0.0;
   for (var oy = rows.x; oy < rows.y; oy += 1u) {
     for (var ox = cols.x; ox < cols.y; ox += 1u) {
@@ -124,23 +123,23 @@ ${ENTRY} {
   let o = flat_index(wid, nwg, lid);
   if (o >= params.total) { return; }
   let plane = o / (params.ow * params.oh);
-  out[o] = x_in[plane * params.h * params.w + u32(indices[o])];
+  let at = indices[o];
+  out[o] = select(params.negInf, x_in[plane * params.h * params.w + u32(max(at, 0.0))], at >= 0.0);
 }`,
 };
 
-/** The divisor of output (oy, ox)'s window: its taps inside the padded image (PyTorch clips windows to it) or the image. */
+/**
+ * The divisor of output (oy, ox)'s window, as PyTorch in floor mode (the reference agrees): kh * kw with countIncludePad,
+ * else the number of its taps inside the image.
+ */
 const DIVISOR = /* wgsl */ `
-fn overlap(start: i32, k: u32, lo: i32, hi: i32) -> i32 { return max(min(start + i32(k), hi) - max(start, lo), 0); }
+fn overlap(start: i32, k: u32, size: u32) -> i32 { return max(min(start + i32(k), i32(size)) - max(start, 0), 0); }
 
 fn divisor(oy: u32, ox: u32) -> f32 {
+  if (params.countIncludePad != 0u) { return f32(params.kh * params.kw); }
   let y0 = i32(oy * params.strideH) - i32(params.padH);
   let x0 = i32(ox * params.strideW) - i32(params.padW);
-  let ph = i32(params.padH);
-  let pw = i32(params.padW);
-  if (params.countIncludePad != 0u) {
-    return f32(overlap(y0, params.kh, -ph, i32(params.h) + ph) * overlap(x0, params.kw, -pw, i32(params.w) + pw));
-  }
-  return f32(overlap(y0, params.kh, 0, i32(params.h)) * overlap(x0, params.kw, 0, i32(params.w)));
+  return f32(overlap(y0, params.kh, params.h) * overlap(x0, params.kw, params.w));
 }`;
 
 const avgPoolKernel: KernelSource = {
@@ -196,7 +195,7 @@ function uniforms(p: Pool2dParams, total: number) {
   if (p.h * p.w > 2 ** 24) throw new Error(`pool2d: planes of ${p.h}x${p.w} exceed the 2^24 positions that f32 indices hold exactly`);
   return {
     total, h: p.h, w: p.w, kh: p.kh, kw: p.kw, oh: p.oh, ow: p.ow,
-    strideH: p.strideH, strideW: p.strideW, padH: p.padH, padW: p.padW, countIncludePad: p.countIncludePad ? 1 : 0,
+    strideH: p.strideH, strideW: p.strideW, padH: p.padH, padW: p.padW, countIncludePad: p.countIncludePad ? 1 : 0, negInf: -Infinity,
   };
 }
 
