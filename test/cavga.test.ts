@@ -91,6 +91,27 @@ describe('CAVGA on WebGPU matches float64', () => {
   }
 });
 
+describe('input sizes and channels', () => {
+  for (const backbone of ['dcgan', 'resnet18'] as const) {
+    // ResNet-18 keeps its full widths (64 to 512 channels), so it is checked at the smaller sizes only.
+    const sizes = backbone === 'dcgan' ? [[32, 1], [48, 3], [96, 1], [256, 3]] as const : [[32, 1], [48, 3]] as const;
+    it(`${backbone}: sizes ${sizes.map(([s, c]) => `${s}x${s}x${c}`).join(', ')}`, async () => {
+      await withDevice(gpu, async () => {
+        for (const [imageSize, channels] of sizes) {
+          const model = new Cavga(cavgaConfig({ backbone, imageSize, channels, latentChannels: 2, width: 2 }), new Generator(1)).eval();
+          const x = batchFor(model.config, 2, 3).images;
+          const { features, mu } = model.encode(x);
+          expect(mu.shape).toEqual([2, 2, imageSize / 8, imageSize / 8]);
+          expect(features.shape[2]).toBe(imageSize / 8);
+          expect(model.forward(x).shape).toEqual([2, channels, imageSize, imageSize]);
+          expect(model.discriminator.forward(x).shape).toEqual([2]);
+          await gpu.sync();
+        }
+      });
+    });
+  }
+});
+
 describe('Grad-CAM', () => {
   it('alpha differs between two different inputs (the attention is not a fixed channel mix)', async () => {
     await withDevice(gpu, async () => {
@@ -108,16 +129,16 @@ describe('Grad-CAM', () => {
 });
 
 describe('CAVGA training on WebGPU', () => {
-  it('100 steps on a tiny synthetic set lower the reconstruction loss and raise mean attention', async () => {
-    // A larger learning rate and attention weight than the defaults, so that 100 steps (about 25 s here) show both effects.
+  it('200 steps on a tiny synthetic set lower the reconstruction loss and raise mean attention', async () => {
+    // A larger learning rate and attention weight than the defaults, so that 200 steps (about 30 s here) show both effects.
     const weights = { ...cavgaConfig().weights, attentionExpansion: 1 };
     const config = cavgaConfig({ imageSize: 32, channels: 1, latentChannels: 8, width: 8, lr: 2e-3, weights });
     const trainer = withDevice(gpu, () => new CavgaTrainer(new Cavga(config, new Generator(1)), 2));
     const images = withDevice(gpu, () => stripes(8));
     const logged: Record<string, Tensor>[] = [];
-    for (let step = 0; step < 100; step++) {
+    for (let step = 0; step < 200; step++) {
       const losses = trainer.step({ images });
-      if (step < 10 || step >= 90) logged.push(losses);
+      if (step < 10 || step >= 190) logged.push(losses);
       else Object.values(losses).forEach((t) => t.dispose());
       await gpu.sync(); // lets Dawn process completions (see Backend.sync)
     }

@@ -48,6 +48,8 @@ export class GpuRuntime {
   peakBytes = 0;
   liveStorages = 0;
   dispatches = 0;
+  /** Dispatches per kernel name, for profiling which ops a workload runs. */
+  readonly dispatchesByKernel = new Map<string, number>();
   submits = 0;
   /** Submits since the last sync or read; warned about once when it grows large (see Backend.sync). */
   private unsynced = 0;
@@ -216,6 +218,7 @@ export class GpuRuntime {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1], workgroups[2]);
     this.dispatches++;
+    this.dispatchesByKernel.set(kernel.name, (this.dispatchesByKernel.get(kernel.name) ?? 0) + 1);
     if (this.batchOps.length >= SUBMIT_EVERY) this.flush();
   }
 
