@@ -86,7 +86,7 @@ function runBackward(outputs: Tensor[], gradOutputs: (Tensor | null)[], isTarget
       const node = t.gradFn;
       if (node) {
         const needs = node.inputs.map((x) => reaches.has(x) && x.requiresGrad);
-        const inputGrads = node.backward(g, needs);
+        const inputGrads = needs.some(Boolean) ? node.backward(g, needs) : [];
         node.inputs.forEach((x, k) => {
           const gk = inputGrads[k];
           if (needs[k] && gk) accumulate(x, gk);

@@ -1,11 +1,12 @@
 // The WebGPU backend: each primitive of the Backend contract runs one hand-written WGSL kernel from src/kernels/wgsl.
 
 import type {
-  AdamParams, Backend, BinaryOp, BroadcastParams, Conv2dParams, GatherParams, MatmulParams, MemoryInfo, PadParams, Pool2dParams,
+  AdamParams, Backend, BinaryOp, BroadcastParams, ChannelParams, Conv2dParams, GatherParams, MatmulParams, MemoryInfo, PadParams, Pool2dParams,
   RandomParams, ReduceOp, ReduceParams, SgdParams, Storage, UnaryOp,
 } from '../tensor/backend.ts';
 import { acquireDevice, type WebGPUOptions } from '../tensor/device.ts';
 import { GpuRuntime, GpuStorage } from './runtime.ts';
+import { batchNormBackwardInput, batchNormBackwardSums, batchNormStats, channelAffine } from './wgsl/batchnorm.ts';
 import { binary, where } from './wgsl/binary.ts';
 import { conv2d } from './wgsl/conv2d.ts';
 import { conv2dGradInput } from './wgsl/conv2d-grad-input.ts';
@@ -116,6 +117,25 @@ export class WebGPUBackend implements Backend {
 
   avgPool2dGrad(gy: Storage, p: Pool2dParams): Storage {
     return avgPool2dGrad(this.rt, own(gy, 'avg_pool2d_grad'), p);
+  }
+
+  batchNormStats(x: Storage, p: ChannelParams): { mean: Storage; variance: Storage } {
+    return batchNormStats(this.rt, own(x, 'batch_norm_stats'), p);
+  }
+
+  channelAffine(x: Storage, scale: Storage, shift: Storage, p: ChannelParams): Storage {
+    const op = 'channel_affine';
+    return channelAffine(this.rt, own(x, op), own(scale, op), own(shift, op), p);
+  }
+
+  batchNormBackwardSums(g: Storage, x: Storage, mean: Storage, invstd: Storage, p: ChannelParams): { sumG: Storage; sumGXhat: Storage } {
+    const op = 'batch_norm_backward_sums';
+    return batchNormBackwardSums(this.rt, own(g, op), own(x, op), own(mean, op), own(invstd, op), p);
+  }
+
+  batchNormBackwardInput(g: Storage, x: Storage, mean: Storage, invstd: Storage, scale: Storage, sumG: Storage, sumGXhat: Storage, p: ChannelParams): Storage {
+    const op = 'batch_norm_backward_input';
+    return batchNormBackwardInput(this.rt, own(g, op), own(x, op), own(mean, op), own(invstd, op), own(scale, op), own(sumG, op), own(sumGXhat, op), p);
   }
 
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): { param: Storage; m: Storage; v: Storage } {

@@ -98,6 +98,13 @@ export interface Pool2dParams {
   countIncludePad: boolean; // average pooling only
 }
 
+/** Layout of an [n, c, ...] tensor for per-channel ops: `hw` elements per (image, channel) plane. */
+export interface ChannelParams {
+  n: number;
+  c: number;
+  hw: number;
+}
+
 /** Counter-based random numbers: element i uses counter (offset + i) under key `seed`. */
 export interface RandomParams {
   kind: 'uniform' | 'normal';
@@ -164,6 +171,14 @@ export interface Backend {
   avgPool2d(x: Storage, p: Pool2dParams): Storage;
   /** Adjoint of avgPool2d: [n, c, oh, ow] to [n, c, h, w]. */
   avgPool2dGrad(gy: Storage, p: Pool2dParams): Storage;
+  /** Per-channel mean and biased variance of x [n, c, ...], two-pass (no E[x^2] - E[x]^2 cancellation). */
+  batchNormStats(x: Storage, p: ChannelParams): { mean: Storage; variance: Storage };
+  /** y = x * scale[c] + shift[c]. */
+  channelAffine(x: Storage, scale: Storage, shift: Storage, p: ChannelParams): Storage;
+  /** Per-channel sums of g and of g * (x - mean[c]) * invstd[c]: batch norm's backward reductions in one pass. */
+  batchNormBackwardSums(g: Storage, x: Storage, mean: Storage, invstd: Storage, p: ChannelParams): { sumG: Storage; sumGXhat: Storage };
+  /** gx = scale[c] (g - sumG[c] / m - xhat sumGXhat[c] / m), xhat = (x - mean[c]) invstd[c], m = n * hw. */
+  batchNormBackwardInput(g: Storage, x: Storage, mean: Storage, invstd: Storage, scale: Storage, sumG: Storage, sumGXhat: Storage, p: ChannelParams): Storage;
   /** Fused optimiser updates: new storages for the parameter and its state (inputs are left as they are). */
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): { param: Storage; m: Storage; v: Storage };
   sgd(param: Storage, grad: Storage, buf: Storage, p: SgdParams): { param: Storage; buf: Storage };

@@ -3,9 +3,10 @@
 // math lives in one file per concept next to it.
 
 import type {
-  AdamParams, Backend, BinaryOp, BroadcastParams, Conv2dParams, GatherParams, MatmulParams, MemoryInfo, PadParams,
+  AdamParams, Backend, BinaryOp, BroadcastParams, ChannelParams, Conv2dParams, GatherParams, MatmulParams, MemoryInfo, PadParams,
   Pool2dParams, RandomParams, ReduceOp, ReduceParams, SgdParams, Storage, UnaryOp,
 } from '../backend.ts';
+import * as bn from './batchnorm.ts';
 import * as conv from './conv.ts';
 import * as elementwise from './elementwise.ts';
 import * as layout from './layout.ts';
@@ -128,6 +129,27 @@ export class ReferenceBackend implements Backend {
     const [P, G, B] = [param, grad, buf].map((s) => this.data(s, 'sgd'));
     const out = optimizers.sgd(P, G, B, p);
     return { param: this.make(out.param), buf: this.make(out.buf) };
+  }
+
+  batchNormStats(x: Storage, p: ChannelParams): { mean: Storage; variance: Storage } {
+    const { mean, variance } = bn.batchNormStats(this.data(x, 'batch_norm_stats'), p);
+    return { mean: this.make(mean), variance: this.make(variance) };
+  }
+
+  channelAffine(x: Storage, scale: Storage, shift: Storage, p: ChannelParams): Storage {
+    const op = 'channel_affine';
+    return this.make(bn.channelAffine(this.data(x, op), this.data(scale, op), this.data(shift, op), p));
+  }
+
+  batchNormBackwardSums(g: Storage, x: Storage, mean: Storage, invstd: Storage, p: ChannelParams): { sumG: Storage; sumGXhat: Storage } {
+    const op = 'batch_norm_backward_sums';
+    const { sumG, sumGXhat } = bn.batchNormBackwardSums(this.data(g, op), this.data(x, op), this.data(mean, op), this.data(invstd, op), p);
+    return { sumG: this.make(sumG), sumGXhat: this.make(sumGXhat) };
+  }
+
+  batchNormBackwardInput(g: Storage, x: Storage, mean: Storage, invstd: Storage, scale: Storage, sumG: Storage, sumGXhat: Storage, p: ChannelParams): Storage {
+    const [G, X, M, I, S, SG, SGX] = [g, x, mean, invstd, scale, sumG, sumGXhat].map((t) => this.data(t, 'batch_norm_backward_input'));
+    return this.make(bn.batchNormBackwardInput(G, X, M, I, S, SG, SGX, p));
   }
 
   /** Every op has already run: nothing to wait for. */
