@@ -56,7 +56,9 @@ export class Tensor implements Disposable {
 
   /** The backend storage; throws if the tensor was disposed. */
   get storage(): Storage {
-    if (!this.shared) throw new Error(`Tensor ${formatShape(this.shape)} (id ${this.id}) was used after dispose()`);
+    if (!this.shared) {
+      throw new Error(`Tensor ${formatShape(this.shape)} (id ${this.id}) was used after dispose() (tensors made inside tidy() are disposed when it returns: take gradients inside the same tidy)`);
+    }
     return this.shared.storage;
   }
 
@@ -70,7 +72,7 @@ export class Tensor implements Disposable {
     if (!this.shared) return;
     if (--this.shared.refs === 0) this.backend.release(this.shared.storage);
     this.shared = null;
-    this.gradFn = null;
+    // gradFn stays: a backward pass that reaches this tensor then fails with a clear 'used after dispose' error.
     this.grad?.dispose();
     this.grad = null;
   }
