@@ -1,0 +1,15 @@
+// Data: the built-in synthetic dataset, loaders for MVTec AD, plain folders, MNIST and CIFAR-10, the weakly supervised
+// split, and in-memory datasets that give pre-processed batches.
+export { DataError } from './errors.ts';
+export { type Image, createImage, resize, convertChannels, preprocess, preprocessMask, stack, type Preprocessing } from './image.ts';
+export { readPng, decodePng, writePng, encodePng } from './png.ts';
+export type { Sample, SplitSamples } from './sample.ts';
+export { loadMvtec } from './mvtec.ts';
+export { loadFolder, type FolderOptions } from './folder.ts';
+export { readIdx, decodeIdx, type IdxArray } from './idx.ts';
+export { loadMnist, loadMnistPackage, findMnistPackage } from './mnist.ts';
+export { loadCifar10, CIFAR10_CLASSES } from './cifar10.ts';
+export type { OneClassOptions } from './one-class.ts';
+export { weaklySupervisedSplit } from './split.ts';
+export { Dataset, loadSplit, loadImageFiles, type DataBatch, type EpochOptions } from './loader.ts';
+export { ensureSynthetic, SYNTHETIC_CATEGORIES, SYNTHETIC_VERSION, DEFECT_KINDS, type SyntheticOptions, type SyntheticCategory, type SyntheticCounts } from './synthetic.ts';

@@ -1,0 +1,150 @@
+// The built-in dataset, generated from a seed on first use and cached on disk in the MVTec AD layout.
+//
+// Four categories: three textures, 'weave' (plain-woven fabric), 'grain' (wood), 'tiles' (ceramic tiles and grout), and
+// one object, 'washer' (a machined washer on a dark background, with jitter in position, size and lighting). Each has
+// four defect kinds, drawn in turn:
+//   weave: hole, spot, contamination, missing (a missing thread)
+//   grain: scratch, crack, hole, spot
+//   tiles: crack, spot, contamination, missing (a chipped corner)
+//   washer: scratch, crack, spot, missing (a chunk broken out)
+// Of each kind's images, the 4th of every 8 is faint (about a third of the contrast; small instead for holes and missing
+// pieces) and the 8th is small (half size): 2 of each kind's 10 at the defaults are subtle; manifest.json lists which,
+// with each mask's size. Defaults: 64 x 64 RGB, 200 train/good, 40 test/good and 40 defective test images per category
+// (about 2 s for all four). Every image derives from (seed, category, split, index) alone, so the same seed gives
+// byte-identical files, and changing a count leaves the other images unchanged.
+//
+// <root>/<category>/manifest.json records the generator's version and the options; a cache from another version or
+// with other options is regenerated. Generation writes to a temporary folder and renames it, so an interrupted run never
+// leaves a half-written category behind.
+
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError } from './errors.ts';
+import { convertChannels, type Image } from './image.ts';
+import { writePng } from './png.ts';
+import { keyedRng } from './random.ts';
+import { paintDefect, type DefectKind, type Subtlety } from './synthetic-defects.ts';
+import { surfaces } from './synthetic-surfaces.ts';
+
+/** Bump whenever the generated images change, so old caches are regenerated. */
+export const SYNTHETIC_VERSION = 1;
+const GENERATOR = 'cavga-synthetic';
+
+export type SyntheticCategory = keyof typeof surfaces;
+export const SYNTHETIC_CATEGORIES = Object.keys(surfaces) as SyntheticCategory[];
+
+export const DEFECT_KINDS: Record<SyntheticCategory, DefectKind[]> = {
+  weave: ['hole', 'spot', 'contamination', 'missing'],
+  grain: ['scratch', 'crack', 'hole', 'spot'],
+  tiles: ['crack', 'spot', 'contamination', 'missing'],
+  washer: ['scratch', 'crack', 'spot', 'missing'],
+};
+
+export interface SyntheticCounts {
+  train: number;
+  testGood: number;
+  testDefective: number;
+}
+
+export interface SyntheticOptions {
+  root: string;
+  categories?: SyntheticCategory[];
+  seed?: number;
+  size?: number;
+  channels?: 1 | 3;
+  counts?: Partial<SyntheticCounts>;
+  /** Called as each category starts being generated (not for categories found in the cache). */
+  onGenerate?: (category: SyntheticCategory) => void;
+}
+
+interface Manifest {
+  generator: string;
+  version: number;
+  category: SyntheticCategory;
+  seed: number;
+  size: number;
+  channels: 1 | 3;
+  counts: SyntheticCounts;
+  defects: { file: string; kind: DefectKind; subtlety: Subtlety; pixels: number }[];
+}
+
+const pad = (i: number) => String(i).padStart(3, '0');
+
+/** Sensor noise (triangular, about +-1.5%), then 8-bit gray or RGB PNG. */
+function save(path: string, rgb: Float32Array, s: number, channels: 1 | 3, noise: () => number): void {
+  for (let i = 0; i < rgb.length; i++) rgb[i] += (noise() + noise() - 1) * 0.015;
+  const img: Image = { width: s, height: s, channels: 3, data: rgb };
+  writePng(path, convertChannels(img, channels));
+}
+
+function generateCategory(dir: string, category: SyntheticCategory, seed: number, size: number, channels: 1 | 3, counts: SyntheticCounts): Manifest {
+  const render = surfaces[category];
+  const good = (split: 'train' | 'test', i: number) => {
+    const r = keyedRng(seed, category, split, i);
+    save(join(dir, split, 'good', `${pad(i)}.png`), render(r, size).rgb, size, channels, r);
+  };
+  mkdirSync(join(dir, 'train', 'good'), { recursive: true });
+  mkdirSync(join(dir, 'test', 'good'), { recursive: true });
+  for (let i = 0; i < counts.train; i++) good('train', i);
+  for (let i = 0; i < counts.testGood; i++) good('test', i);
+
+  const kinds = DEFECT_KINDS[category];
+  const defects: Manifest['defects'] = [];
+  for (let i = 0; i < counts.testDefective; i++) {
+    const kind = kinds[i % kinds.length];
+    const nth = Math.floor(i / kinds.length); // this image's number within its kind
+    const subtlety: Subtlety = nth % 8 === 3 ? 'low-contrast' : nth % 8 === 7 ? 'small' : null;
+    const r = keyedRng(seed, category, 'defect', i);
+    const surface = render(r, size);
+    const { mask, pixels, subtlety: drawn } = paintDefect(kind, subtlety, r, surface, surface.rgb, size);
+    mkdirSync(join(dir, 'test', kind), { recursive: true });
+    mkdirSync(join(dir, 'ground_truth', kind), { recursive: true });
+    const file = join('test', kind, `${pad(nth)}.png`);
+    save(join(dir, file), surface.rgb, size, channels, r);
+    writePng(join(dir, 'ground_truth', kind, `${pad(nth)}_mask.png`), { width: size, height: size, channels: 1, data: Float32Array.from(mask) });
+    defects.push({ file, kind, subtlety: drawn, pixels });
+  }
+  return { generator: GENERATOR, version: SYNTHETIC_VERSION, category, seed, size, channels, counts, defects };
+}
+
+function readManifest(dir: string): Manifest | null {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    return m.generator === GENERATOR ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Makes sure the built-in dataset exists under `root` with these options, generating the categories that are missing
+ * or out of date. Returns each category's folder, ready for loadMvtec.
+ */
+export function ensureSynthetic(options: SyntheticOptions): Record<SyntheticCategory, string> {
+  const { root, seed = 0, size = 64, channels = 3 } = options;
+  const counts: SyntheticCounts = { train: 200, testGood: 40, testDefective: 40, ...options.counts };
+  const categories = options.categories ?? SYNTHETIC_CATEGORIES;
+  if (!Number.isInteger(size) || size < 16 || size > 1024) throw new DataError(`synthetic dataset: size must be an integer from 16 to 1024, got ${size}`);
+  for (const [name, n] of Object.entries(counts)) {
+    if (!Number.isInteger(n) || n < 1) throw new DataError(`synthetic dataset: count ${name} must be a positive integer, got ${n}`);
+  }
+  const dirs = {} as Record<SyntheticCategory, string>;
+  for (const category of categories) {
+    if (!(category in surfaces)) throw new DataError(`synthetic dataset: unknown category '${category}'; choose from ${SYNTHETIC_CATEGORIES.join(', ')}`);
+    const dir = join(root, category);
+    dirs[category] = dir;
+    const cached = readManifest(dir);
+    const same = cached && cached.version === SYNTHETIC_VERSION && cached.seed === seed && cached.size === size && cached.channels === channels;
+    if (same && JSON.stringify(cached.counts) === JSON.stringify(counts)) continue;
+    // Only a folder this generator made is ever replaced.
+    if (existsSync(dir) && !cached) throw new DataError(`${dir}: exists but is not a generated dataset (no ${GENERATOR} manifest); choose another folder`);
+    options.onGenerate?.(category);
+    const partial = join(root, `.${category}.partial-${process.pid}`);
+    rmSync(partial, { recursive: true, force: true });
+    const manifest = generateCategory(partial, category, seed, size, channels, counts);
+    writeFileSync(join(partial, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(partial, dir);
+  }
+  return dirs;
+}
