@@ -1,0 +1,62 @@
+// Command-line options: one table per command gives names, types, defaults and help; parsing checks every value and
+// reports one clear error naming the option.
+
+import { parseArgs } from 'node:util';
+
+export interface OptionSpec {
+  type: 'string' | 'number' | 'integer' | 'boolean';
+  help: string;
+  default?: string | number | boolean;
+  /** Allowed values for strings. */
+  choices?: readonly string[];
+  /** Smallest allowed number. */
+  min?: number;
+}
+
+export type OptionTable = Record<string, OptionSpec>;
+export type Parsed = Record<string, string | number | boolean | undefined>;
+
+/** An error the CLI prints as one line, without a stack trace. */
+export class UsageError extends Error {}
+
+export function helpText(command: string, summary: string, table: OptionTable, positional = ''): string {
+  const lines = [`usage: cavga ${command} [options]${positional ? ` ${positional}` : ''}`, '', summary, '', 'options:'];
+  for (const [name, spec] of Object.entries(table)) {
+    const value = spec.type === 'boolean' ? '' : spec.choices ? ` <${spec.choices.join('|')}>` : ` <${spec.type === 'string' ? 'value' : 'n'}>`;
+    const def = spec.default !== undefined && spec.type !== 'boolean' ? ` (default ${spec.default})` : '';
+    lines.push(`  --${name}${value}`.padEnd(34) + spec.help + def);
+  }
+  lines.push('  --help'.padEnd(34) + 'show this help');
+  return lines.join('\n');
+}
+
+export function parseOptions(command: string, argv: string[], table: OptionTable): { values: Parsed; positionals: string[]; help: boolean } {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const [name, spec] of Object.entries(table)) options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
+  let raw: ReturnType<typeof parseArgs>;
+  try {
+    raw = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(`cavga ${command}: ${(e as Error).message.replace(/\. To specify.*$/s, '')} (see cavga ${command} --help)`);
+  }
+  const values: Parsed = {};
+  for (const [name, spec] of Object.entries(table)) {
+    const given = raw.values[name] as string | boolean | undefined;
+    if (given === undefined) {
+      values[name] = spec.default;
+      continue;
+    }
+    if (spec.type === 'boolean' || spec.type === 'string') {
+      if (spec.choices && !spec.choices.includes(given as string)) throw new UsageError(`cavga ${command}: --${name} must be one of ${spec.choices.join(', ')}, got '${given}'`);
+      values[name] = given;
+      continue;
+    }
+    const n = Number(given);
+    if (given === '' || !Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n))) {
+      throw new UsageError(`cavga ${command}: --${name} needs ${spec.type === 'integer' ? 'a whole number' : 'a number'}, got '${given}'`);
+    }
+    if (spec.min !== undefined && n < spec.min) throw new UsageError(`cavga ${command}: --${name} must be at least ${spec.min}, got ${n}`);
+    values[name] = n;
+  }
+  return { values, positionals: raw.positionals, help: raw.values.help === true };
+}

@@ -1,0 +1,42 @@
+// The `cavga` command: train, eval and infer. Bad input prints one line naming the file or option and exits 1; no stack
+// trace unless CAVGA_DEBUG is set.
+
+import { DataError } from '../cavga/data/index.ts';
+import { UsageError } from './args.ts';
+import { evaluate } from './eval.ts';
+import { infer } from './infer.ts';
+import { train, trainSummary } from './train.ts';
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = { train, eval: evaluate, infer };
+
+const usage = `usage: cavga <command> [options]
+
+commands:
+  train   ${trainSummary}
+  eval    Evaluates a checkpoint on a dataset (metrics, pictures, HTML report).
+  infer   Scores PNG images with a checkpoint and writes heatmaps.
+
+cavga <command> --help lists a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    console.log(usage);
+    return command ? 0 : 1;
+  }
+  const run = commands[command];
+  if (!run) {
+    console.error(`cavga: unknown command '${command}'\n\n${usage}`);
+    return 1;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const known = e instanceof UsageError || e instanceof DataError || (e instanceof Error && /^(Checkpoint |loadSafetensors|Invalid safetensors|CAVGA)/.test(e.message));
+    console.error(known && !process.env.CAVGA_DEBUG ? `error: ${(e as Error).message}` : e);
+    process.exit(1);
+  },
+);

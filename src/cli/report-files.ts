@@ -1,0 +1,39 @@
+// Writes a run's results: metrics as JSON and markdown, loss and ROC curves as PNG, and the self-contained HTML report.
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodePng, htmlReport, lossCurves, metricsJson, metricsMarkdown, metricsReport, rocCurves, type LossSeries } from '../cavga/report/index.ts';
+import type { CategoryEvaluation } from './evaluate.ts';
+
+/** Loss series of every category's metrics.jsonl (total and reconstruction). */
+function lossSeries(out: string, categories: string[]): LossSeries[] {
+  const series: LossSeries[] = [];
+  for (const name of categories) {
+    const path = join(out, name, 'metrics.jsonl');
+    if (!existsSync(path)) continue;
+    const rows = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
+    for (const term of ['total', 'reconstruction']) {
+      series.push({ name: `${name} ${term}`, steps: rows.map((r) => r.step), values: rows.map((r) => r[term]) });
+    }
+  }
+  return series;
+}
+
+/** Returns the metrics as a markdown table. */
+export function writeReport(out: string, title: string, config: Record<string, unknown>, evaluations: CategoryEvaluation[], categories: string[]): string {
+  const report = metricsReport(evaluations.map((e) => e.metrics));
+  const markdown = metricsMarkdown(report);
+  writeFileSync(join(out, 'metrics.json'), metricsJson(report));
+  writeFileSync(join(out, 'metrics.md'), `${markdown}\n`);
+  const series = lossSeries(out, categories);
+  const losses = series.length ? encodePng(lossCurves(series, { smoothing: 0.9 })) : undefined;
+  if (losses) writeFileSync(join(out, 'losses.png'), losses);
+  const rocPng = encodePng(rocCurves(evaluations.map((e) => e.roc)));
+  writeFileSync(join(out, 'roc.png'), rocPng);
+  writeFileSync(join(out, 'report.html'), htmlReport({
+    title, config, metrics: report, lossCurves: losses,
+    rocCurves: [{ title: 'image ROC', png: rocPng }],
+    samples: evaluations.flatMap((e) => e.samples),
+  }));
+  return markdown;
+}
