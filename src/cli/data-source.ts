@@ -7,7 +7,7 @@ import {
   DataError, ensureSynthetic, findMnistPackage, loadCifar10, loadFolder, loadMnist, loadMnistPackage, loadMvtec,
   SYNTHETIC_CATEGORIES, weaklySupervisedSplit, type SplitSamples, type SyntheticCategory,
 } from '../cavga/data/index.ts';
-import { isDir, subdirs } from '../cavga/data/files.ts';
+import { isDir, requireDir, subdirs } from '../cavga/data/files.ts';
 
 export const DATASETS = ['builtin', 'mvtec', 'folder', 'mnist', 'cifar10'] as const;
 export type DatasetKind = (typeof DATASETS)[number];
@@ -91,6 +91,7 @@ function rawCategories(o: DataOptions): Category[] {
 
 function requirePath(o: DataOptions): string {
   if (!o.path) throw new DataError(`--data <folder> is required for the ${o.dataset} dataset`);
+  requireDir(o.path, `${o.dataset} dataset`);
   return o.path;
 }
 
