@@ -4,7 +4,7 @@
 
 import type { ChannelParams } from '../../tensor/backend.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
-import { cached, preamble, WG } from './common.ts';
+import { cached, perElementMain, preamble, WG } from './common.ts';
 
 const CWG = 64;
 
@@ -115,10 +115,7 @@ struct Params { n: u32, c: u32, hw: u32 }
 ${bindings.map((b, k) => `@group(0) @binding(${k}) var<storage, read> ${b}: array<f32>;`).join('\n')}
 @group(0) @binding(${bindings.length}) var<storage, read_write> out: array<f32>;
 @group(0) @binding(${bindings.length + 1}) var<uniform> params: Params;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= params.n * params.c * params.hw) { return; }
+${perElementMain('params.n * params.c * params.hw')}
   let ch = (i / params.hw) % params.c;
   ${body}
 }`,

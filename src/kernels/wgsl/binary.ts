@@ -5,7 +5,7 @@ import type { BinaryOp, BroadcastParams } from '../../tensor/backend.ts';
 import { binaryOps, wgslHelpers } from '../../tensor/elementwise.ts';
 import { contiguousStrides, numel } from '../../tensor/shape.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
-import { cached, collapseDims, preamble, rankArray, stridedOffsetWgsl, WG } from './common.ts';
+import { cached, collapseDims, perElementMain, preamble, rankArray, stridedOffsetWgsl, WG } from './common.ts';
 
 type Operands = 'ab' | 'cab';
 const WHERE = 'select(b, a, c != 0.0)';
@@ -29,10 +29,7 @@ ${names.map((n, k) => `@group(0) @binding(${k}) var<storage, read> ${n}_in: arra
 @group(0) @binding(${names.length}) var<storage, read_write> out: array<f32>;
 @group(0) @binding(${names.length + 1}) var<uniform> params: Params;
 
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= params.n) { return; }
+${perElementMain()}
   ${names.map((n, k) => `let ${n} = ${read(n, k)};`).join('\n  ')}
   out[i] = ${expr};
 }`,

@@ -24,6 +24,12 @@ export function rankArray(values: readonly number[], what: string): number[] {
   return [...values, ...new Array(MAX_RANK - values.length).fill(0)];
 }
 
+/** Entry point of a kernel with one invocation per element: the body that follows sees `i`, the flat index, below `count`. */
+export const perElementMain = (count = 'params.n') => /* wgsl */ `@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = flat_index(wid, nwg, lid);
+  if (i >= ${count}) { return; }`;
+
 /** Preamble: flat_index, plus `dim(a, i)` to read element i of an array<vec4<u32>, 2>. */
 export const preamble = /* wgsl */ `
 ${flatIndexWgsl(WG)}

@@ -8,7 +8,7 @@
 
 import type { Conv2dParams } from '../../tensor/backend.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
-import { cached, preamble, WG } from './common.ts';
+import { cached, perElementMain, preamble, WG } from './common.ts';
 
 const WGS = 64;
 const COLS = 8;
@@ -110,10 +110,7 @@ struct Params { n: u32, slices: u32 }
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= params.n) { return; }
+${perElementMain()}
   var sum = 0.0;
   for (var s = 0u; s < params.slices; s += 1u) { sum += part[s * params.n + i]; }
   out[i] = sum;

@@ -3,7 +3,7 @@
 import type { RandomParams } from '../../tensor/backend.ts';
 import { splitSeed, threefryWgsl } from '../../tensor/random.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
-import { preamble, WG } from './common.ts';
+import { perElementMain, preamble, WG } from './common.ts';
 
 const fillKernel: KernelSource = {
   name: 'fill',
@@ -35,10 +35,7 @@ ${threefryWgsl}
 struct Params { n: u32, key0: u32, key1: u32, offset_lo: u32, offset_hi: u32 }
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<uniform> params: Params;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= params.n) { return; }
+${perElementMain()}
   let lo = params.offset_lo + i;
   let hi = params.offset_hi + select(0u, 1u, lo < i); // carry
   let w = threefry(params.key0, params.key1, lo, hi);

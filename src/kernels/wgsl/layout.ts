@@ -4,7 +4,7 @@
 import type { GatherParams, PadParams } from '../../tensor/backend.ts';
 import { numel } from '../../tensor/shape.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
-import { collapseDims, preamble, rankArray, stridedOffsetWgsl, WG } from './common.ts';
+import { collapseDims, perElementMain, preamble, rankArray, stridedOffsetWgsl, WG } from './common.ts';
 
 const gatherKernel: KernelSource = {
   name: 'gather',
@@ -17,10 +17,7 @@ struct Params { n: u32, rank: u32, offset: u32, shape: array<vec4<u32>, 2>, stri
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= params.n) { return; }
+${perElementMain()}
   out[i] = x_in[params.offset + strided_offset(i, params.rank, params.shape, params.strides)];
 }`,
 };
@@ -45,10 +42,7 @@ struct Params { n: u32, rank: u32, value: f32, inShape: array<vec4<u32>, 2>, bef
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= params.n) { return; }
+${perElementMain()}
   var rest = i;
   var offset = 0u;
   var stride = 1u;

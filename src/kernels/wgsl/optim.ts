@@ -2,7 +2,7 @@
 
 import type { AdamParams, SgdParams } from '../../tensor/backend.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
-import { preamble, WG } from './common.ts';
+import { perElementMain, preamble, WG } from './common.ts';
 
 const adamKernel: KernelSource = {
   name: 'adam',
@@ -19,10 +19,7 @@ struct Params { n: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, weight_decay:
 @group(0) @binding(6) var<storage, read_write> v_out: array<f32>;
 @group(0) @binding(7) var<uniform> params: Params;
 
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= params.n) { return; }
+${perElementMain()}
   let p = param[i];
   let g = grad[i] + params.weight_decay * p;
   let m = params.beta1 * m_in[i] + (1.0 - params.beta1) * g;
@@ -56,10 +53,7 @@ struct Params { n: u32, lr: f32, momentum: f32, dampening: f32, weight_decay: f3
 @group(0) @binding(4) var<storage, read_write> buf_out: array<f32>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= params.n) { return; }
+${perElementMain()}
   let p = param[i];
   let g = grad[i] + params.weight_decay * p;
   let buf = select(params.momentum * buf_in[i] + (1.0 - params.dampening) * g, g, params.first_step != 0u);

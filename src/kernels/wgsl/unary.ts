@@ -3,7 +3,7 @@
 import type { UnaryOp } from '../../tensor/backend.ts';
 import { unaryOps, wgslHelpers } from '../../tensor/elementwise.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
-import { cached, preamble, WG } from './common.ts';
+import { cached, perElementMain, preamble, WG } from './common.ts';
 
 const kernel = cached((op: string): KernelSource => ({
   name: op,
@@ -16,10 +16,7 @@ struct Params { n: u32, alpha: f32 }
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flat_index(wid, nwg, lid);
-  if (i >= params.n) { return; }
+${perElementMain()}
   let x = x_in[i];
   let alpha = params.alpha;
   out[i] = ${unaryOps[op as UnaryOp].wgsl};
