@@ -11,5 +11,5 @@ export { loadMnist, loadMnistPackage, findMnistPackage } from './mnist.ts';
 export { loadCifar10, CIFAR10_CLASSES } from './cifar10.ts';
 export type { OneClassOptions } from './one-class.ts';
 export { weaklySupervisedSplit } from './split.ts';
-export { Dataset, loadSplit, loadImageFiles, type DataBatch, type EpochOptions } from './loader.ts';
+export { Dataset, loadSplit, loadImageFiles, type DataBatch } from './loader.ts';
 export { ensureSynthetic, SYNTHETIC_CATEGORIES, SYNTHETIC_VERSION, DEFECT_KINDS, type SyntheticOptions, type SyntheticCategory, type SyntheticCounts } from './synthetic.ts';

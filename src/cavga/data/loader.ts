@@ -5,7 +5,6 @@
 import { DataError } from './errors.ts';
 import { preprocess, preprocessMask, type Image, type Preprocessing } from './image.ts';
 import { readPng } from './png.ts';
-import { keyedRng, permutation } from './random.ts';
 import type { Sample, SplitSamples } from './sample.ts';
 
 export interface DataBatch {
@@ -14,15 +13,6 @@ export interface DataBatch {
   labels: Float32Array; // [n]: 0 normal, 1 anomalous
   masks: Float32Array | null; // [n, 1, s, s] of 0 and 1; null when the dataset has no masks
   paths: string[];
-}
-
-export interface EpochOptions {
-  batchSize: number;
-  /** Shuffle by (seed, epoch); default true. */
-  shuffle?: boolean;
-  seed?: number;
-  /** Drop a last, incomplete batch; default false. */
-  dropLast?: boolean;
 }
 
 /** The source images' channel count and the first file that had it: every image loaded together must match. */
@@ -104,22 +94,6 @@ export class Dataset {
     }
     return { images, shape: [n, this.channels, this.size, this.size], labels, masks, paths };
   }
-
-  /** Sample order of an epoch: a permutation fixed by (seed, epoch), or 0..n-1 without shuffling. */
-  order(epoch: number, { shuffle = true, seed = 0 }: Pick<EpochOptions, 'shuffle' | 'seed'> = {}): Int32Array {
-    return shuffle ? permutation(this.count, keyedRng(seed, 'epoch', epoch)) : Int32Array.from({ length: this.count }, (_, i) => i);
-  }
-
-  batchesPerEpoch({ batchSize, dropLast = false }: EpochOptions): number {
-    return dropLast ? Math.floor(this.count / batchSize) : Math.ceil(this.count / batchSize);
-  }
-
-  /** The batches of one epoch, from batch `start` on (to resume mid-epoch). */
-  *epoch(epoch: number, options: EpochOptions, start = 0): Generator<DataBatch> {
-    if (!(Number.isInteger(options.batchSize) && options.batchSize >= 1)) throw new RangeError(`batchSize must be a positive integer, got ${options.batchSize}`);
-    const order = this.order(epoch, options);
-    for (let b = start; b < this.batchesPerEpoch(options); b++) yield this.batch(order.subarray(b * options.batchSize, (b + 1) * options.batchSize));
-  }
 }
 
 /** Loads a train/test split with one pre-processing; both sets must share one channel count. */
@@ -132,5 +106,5 @@ export function loadSplit(split: SplitSamples, p: Preprocessing, name: string): 
 export function loadImageFiles(paths: string[], p: Preprocessing): DataBatch {
   const samples: Sample[] = paths.map((path) => ({ path, label: 0, defect: 'unknown', maskPath: null }));
   const data = Dataset.load(samples, p, 'input images');
-  return data.batch(data.order(0, { shuffle: false }));
+  return data.batch(paths.map((_, i) => i));
 }
