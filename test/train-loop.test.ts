@@ -60,6 +60,19 @@ describe('train loop', () => {
     });
   });
 
+  it('live GPU memory stays flat over training steps', async () => {
+    await withDevice(gpu, async () => {
+      const run = setup();
+      const live: number[] = [];
+      await trainLoop({
+        trainer: run.trainer, data: dataset(), batchSize: 4, steps: 12, seed: 2, checkpointEvery: 100,
+        saveCheckpoint: async () => {}, onStep: () => live.push(gpu.memory().liveBytes),
+      });
+      // The optimisers create their state on the first step; after that nothing may accumulate.
+      expect(new Set(live.slice(1)).size).toBe(1);
+    });
+  });
+
   it('a non-finite loss stops training and reports the last good checkpoint', async () => {
     await withDevice(gpu, async () => {
       const run = setup({ lr: 1e30 });
