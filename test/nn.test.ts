@@ -146,6 +146,18 @@ describe('optimisers match a float64 reference over 10 steps', () => {
     }
   });
 
+  it('steps outside tidy() leave no storage behind', async () => {
+    await withDevice(gpu, async () => {
+      const p = tensor(start, [n]).requiresGrad_();
+      p.grad = tensor(grads[0], [n]);
+      const opt = new Adam([p], { lr: 1e-2 });
+      opt.step();
+      const live = gpu.memory().liveStorages;
+      for (let k = 0; k < 5; k++) opt.step();
+      expect(gpu.memory().liveStorages).toBe(live);
+    });
+  });
+
   it('optimiser state round-trips through stateDict', async () => {
     await withDevice('cpu', async () => {
       const p = tensor(start, [n]).requiresGrad_();

@@ -29,7 +29,9 @@ export interface AcquiredDevice {
 let dawnInstance: GPU | null = null;
 let acquired: Promise<AcquiredDevice> | null = null;
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof navigator === 'undefined';
+// Node 21+ defines a global navigator without gpu, so Node is recognised by process.versions; a navigator.gpu set by the
+// caller (e.g. another WebGPU implementation) still wins.
+const isNode = typeof process !== 'undefined' && !!process.versions?.node && !(typeof navigator !== 'undefined' && navigator.gpu);
 
 const NO_ADAPTER_HELP = [
   'No WebGPU adapter was found.',

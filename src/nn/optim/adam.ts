@@ -3,7 +3,7 @@
 import { noGrad } from '../../autograd/graph.ts';
 import { zerosLike } from '../../autograd/ops/index.ts';
 import { Tensor } from '../../tensor/tensor.ts';
-import { Optimizer } from './optimizer.ts';
+import { Optimizer, replaceValues } from './optimizer.ts';
 
 export interface AdamOptions {
   lr: number;
@@ -31,7 +31,7 @@ export class Adam extends Optimizer<AdamOptions> {
           const m = this.slot(p, 'exp_avg', () => zerosLike(p));
           const v = this.slot(p, 'exp_avg_sq', () => zerosLike(p));
           const out = p.backend.adam(p.storage, p.grad.storage, m.storage, v.storage, hyper);
-          p.copy_(new Tensor(out.param, p.shape));
+          replaceValues(p, out.param);
           this.setSlot(p, 'exp_avg', new Tensor(out.m, p.shape));
           this.setSlot(p, 'exp_avg_sq', new Tensor(out.v, p.shape));
         }

@@ -4,7 +4,7 @@
 import { noGrad } from '../../autograd/graph.ts';
 import { zerosLike } from '../../autograd/ops/index.ts';
 import { Tensor } from '../../tensor/tensor.ts';
-import { Optimizer } from './optimizer.ts';
+import { Optimizer, replaceValues } from './optimizer.ts';
 
 export interface SGDOptions {
   lr: number;
@@ -29,7 +29,7 @@ export class SGD extends Optimizer<SGDOptions> {
           const firstStep = !this.state.get(p)?.momentum_buffer;
           const buf = this.slot(p, 'momentum_buffer', () => zerosLike(p));
           const out = p.backend.sgd(p.storage, p.grad.storage, buf.storage, { ...options, firstStep });
-          p.copy_(new Tensor(out.param, p.shape));
+          replaceValues(p, out.param);
           this.setSlot(p, 'momentum_buffer', new Tensor(out.buf, p.shape));
         }
       }

@@ -1,0 +1,93 @@
+// `npm run bench [-- --quick] [-- --filter TEXT]`: our engine against TensorFlow.js's WebGPU backend on the same adapter,
+// in this process, on the cases of bench/cases.ts. Prints one table and writes it, with the adapter and the git commit,
+// to bench/results/<date>.json. bench/NOTES.md describes the method.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { allCases } from './cases.ts';
+import { describeAdapters, startEngines } from './engines.ts';
+import { measure, type Plan } from './measure.ts';
+import { summarize, summaryText, table, toRow, type Row } from './report.ts';
+
+const USAGE = 'usage: npm run bench [-- --quick] [-- --filter TEXT]  (TEXT: a substring of case names, e.g. "grad-weight")';
+
+function parseArgs(argv: string[]): { quick: boolean; filter: string | null } {
+  let quick = false;
+  let filter: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--quick') quick = true;
+    else if (argv[i] === '--filter' && i + 1 < argv.length) filter = argv[++i];
+    else throw new Error(`unknown argument '${argv[i]}'\n${USAGE}`);
+  }
+  return { quick, filter };
+}
+
+/** The checked-out commit, marked when the work tree has uncommitted changes to tracked files. */
+function gitCommit(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return git('rev-parse', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? ' (with uncommitted changes)' : '');
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const { quick, filter } = parseArgs(process.argv.slice(2));
+  // Quick: one warm-up (the checked one) and up to 3 timed runs, fewer for the slowest cases (tfjs's weight gradient of
+  // R.layer4 takes 8 s a run), so the whole list fits in 3 minutes on 2 CPU cores even with other work running.
+  const plan: Plan = quick ? { warmup: 1, runs: 3, budgetMs: 4000 } : { warmup: 2, runs: 10 };
+  const runsText = plan.budgetMs ? `up to ${plan.runs} timed runs (fewer once a case's timed runs pass ${plan.budgetMs / 1000} s)` : `${plan.runs} timed runs`;
+  const cases = allCases().filter((c) => !filter || c.name.includes(filter));
+  if (!cases.length) throw new Error(`no case name contains '${filter}'`);
+
+  // The adapter is a CPU driver here: other processes on the machine slow both engines unevenly, so the record keeps the
+  // load average from before and after the run.
+  const loadBefore = os.loadavg()[0];
+  const engines = await startEngines();
+  const adapter = describeAdapters(engines);
+  console.error(`adapter: ${adapter}\n${cases.length} cases, ${plan.warmup} warm-up + ${runsText} per engine each`);
+  const started = performance.now();
+  const rows: Row[] = [];
+  for (const [i, c] of cases.entries()) {
+    const row = toRow(c, await measure(c, engines, plan));
+    rows.push(row);
+    console.error(`[${i + 1}/${cases.length}] ${c.name}: ours ${row.oursMedian.toFixed(1)} ms, tfjs ${row.tfjsMedian.toFixed(1)} ms${row.checked ? '' : ' OUTPUTS DIFFER'}${row.leak ? ` LEAK ${row.leak}` : ''}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const load = { before: loadBefore, after: os.loadavg()[0], cpus: os.cpus().length };
+
+  const summary = summarize(rows);
+  console.log(`\nadapter: ${adapter}; median of ${runsText} per figure, ${quick ? 'quick mode' : 'full mode'}, ${seconds.toFixed(0)} s, load average ${load.before.toFixed(1)} -> ${load.after.toFixed(1)} on ${load.cpus} CPUs\n`);
+  console.log(table(rows));
+  console.log(`\n${summaryText(summary)}`);
+
+  const date = new Date();
+  const record = {
+    date: date.toISOString(),
+    mode: quick ? 'quick' : 'full',
+    filter,
+    plan,
+    seconds,
+    commit: gitCommit(),
+    adapter: engines.adapters,
+    tfjs: engines.tf.version_core,
+    node: process.version,
+    cpu: os.cpus()[0]?.model,
+    load,
+    summary,
+    rows,
+  };
+  const dir = new URL('./results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const file = new URL(`${date.toISOString().replace(/[:.]/g, '-')}.json`, dir);
+  writeFileSync(file, `${JSON.stringify(record, null, 1)}\n`);
+  console.log(`\nwritten: ${file.pathname}`);
+}
+
+// Dawn's instances keep Node alive, so the program exits explicitly.
+main().then(() => process.exit(0), (e: unknown) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  process.exit(1);
+});
