@@ -10,7 +10,7 @@ import { Generator, randn, tensor } from '../src/tensor/creation.ts';
 import { tidy } from '../src/tensor/memory.ts';
 import type { Backend } from '../src/tensor/backend.ts';
 import type { Tensor } from '../src/tensor/tensor.ts';
-import { Cavga, CavgaTrainer, cavgaConfig, generatorObjective, gradCam, type CavgaConfig } from '../src/cavga/index.ts';
+import { Cavga, CavgaTrainer, cavgaConfig, generatorObjective, gradCam, type CavgaConfig, type CavgaOverrides } from '../src/cavga/index.ts';
 import { expectClose, randomValues, webgpu } from './helpers/backends.ts';
 
 let gpu: Backend;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   gpu = await webgpu();
 });
 
-const tiny = (overrides: Partial<CavgaConfig> = {}) => cavgaConfig({ imageSize: 16, channels: 1, latentChannels: 2, width: 2, ...overrides });
+const tiny = (overrides: CavgaOverrides = {}) => cavgaConfig({ imageSize: 16, channels: 1, latentChannels: 2, width: 2, ...overrides });
 
 function batchFor(config: CavgaConfig, n: number, seed: number) {
   const size = n * config.channels * config.imageSize ** 2;

@@ -8,7 +8,8 @@ export type AttentionNorm = 'max' | 'sigmoid';
 export type AnomalyMap = 'attention' | 'attention-abs' | 'error' | 'ssim';
 
 export interface LossWeights {
-  reconstruction: number; // w_r, on L = L_R + KL
+  reconstruction: number; // w_r, on L = L_R + w_kl KL
+  kl: number; // w_kl: 1 is the spec's L_R + KL; lower values trade the prior for sharper reconstructions
   adversarial: number; // w_adv
   attentionExpansion: number; // w_ae (unsupervised)
   classification: number; // w_c (weakly supervised)
@@ -40,13 +41,17 @@ export interface CavgaConfig {
 
 export const defaultWeights = (supervision: Supervision): LossWeights => ({
   reconstruction: 1,
+  kl: 1,
   adversarial: 1,
   attentionExpansion: supervision === 'unsupervised' ? 0.01 : 0,
   classification: supervision === 'weakly' ? 0.001 : 0,
   guidedAttention: supervision === 'weakly' ? 0.01 : 0,
 });
 
-export function cavgaConfig(overrides: Partial<CavgaConfig> = {}): CavgaConfig {
+/** Any fields of a config; `weights` may name only the weights it changes. */
+export type CavgaOverrides = Partial<Omit<CavgaConfig, 'weights'>> & { weights?: Partial<LossWeights> };
+
+export function cavgaConfig(overrides: CavgaOverrides = {}): CavgaConfig {
   const supervision = overrides.supervision ?? 'unsupervised';
   const config: CavgaConfig = {
     backbone: 'dcgan',
@@ -100,12 +105,12 @@ export const modelPresets = {
   'ae-ssim': { variational: false, adversarialLoss: false, attentionLoss: false, reconstructionLoss: 'ssim', anomalyMap: 'ssim' },
   vae: { adversarialLoss: false, attentionLoss: false, anomalyMap: 'error' },
   advae: { adversarialLoss: false, attentionLoss: false, anomalyMap: 'attention-abs' },
-} satisfies Record<string, Partial<CavgaConfig>>;
+} satisfies Record<string, CavgaOverrides>;
 
 export type ModelName = keyof typeof modelPresets;
 
-export function presetConfig(name: string, overrides: Partial<CavgaConfig> = {}): CavgaConfig {
-  const preset = (modelPresets as Record<string, Partial<CavgaConfig>>)[name];
+export function presetConfig(name: string, overrides: CavgaOverrides = {}): CavgaConfig {
+  const preset = (modelPresets as Record<string, CavgaOverrides>)[name];
   if (!preset) throw new Error(`unknown model '${name}'; choose one of ${Object.keys(modelPresets).join(', ')}`);
   return cavgaConfig({ ...preset, ...overrides });
 }

@@ -45,7 +45,7 @@ export function generatorObjective(model: Cavga, batch: Batch, eps: Tensor, opti
   const xHat = model.decode(z);
   const terms: StepLosses = { reconstruction: c.reconstructionLoss === 'ssim' ? ssimLoss(xHat, batch.images) : reconstructionLoss(xHat, batch.images) };
   if (c.variational) terms.kl = klDivergence(mu, logvar);
-  let total = mulScalar(terms.kl ? add(terms.reconstruction, terms.kl) : terms.reconstruction, w.reconstruction);
+  let total = mulScalar(terms.kl ? add(terms.reconstruction, mulScalar(terms.kl, w.kl)) : terms.reconstruction, w.reconstruction);
   options.beforeAdversarial?.(xHat);
   if (c.adversarialLoss) {
     terms.adversarial = generatorAdversarialLoss(model.discriminator.forward(xHat));

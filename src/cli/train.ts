@@ -28,6 +28,7 @@ export const trainOptions: OptionTable = {
   epochs: { type: 'number', min: 0, help: 'train for this many epochs instead of --steps' },
   lr: { type: 'number', min: 0, help: 'learning rate of both Adams (default 2e-4)' },
   'w-recon': { type: 'number', min: 0, help: 'weight of the VAE loss' },
+  'w-kl': { type: 'number', min: 0, help: 'weight of the KL term inside the VAE loss (default 1)' },
   'w-adv': { type: 'number', min: 0, help: 'weight of the adversarial loss' },
   'w-ae': { type: 'number', min: 0, help: 'weight of the attention expansion loss' },
   'w-cls': { type: 'number', min: 0, help: 'weight of the classification loss (weakly supervised)' },
@@ -51,6 +52,7 @@ function cavgaOf(v: Parsed): CavgaConfig {
     if (v[option] !== undefined) weights[key] = v[option] as number;
   };
   set('reconstruction', 'w-recon');
+  set('kl', 'w-kl');
   set('adversarial', 'w-adv');
   set('attentionExpansion', 'w-ae');
   set('classification', 'w-cls');
