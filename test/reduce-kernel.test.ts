@@ -1,6 +1,6 @@
 // The reduce kernel against the float64 reference, over shapes that take each of its plans: one invocation per output
 // (short extents or many outputs), one workgroup per output, and the two-pass split (few long outputs), with reduced
-// groups that are innermost, outermost, in the middle or several at once.
+// groups that are innermost, outermost, in the middle or several at once, and contiguous runs read as vec4s or not.
 
 import { describe, expect, it } from 'vitest';
 import type { ReduceOp, ReduceParams } from '../src/tensor/backend.ts';
@@ -23,6 +23,9 @@ const cases: [string, ReduceParams][] = [
   ['no axes (a copy)', { inShape: [6, 7], axes: [] }],
   ['rank 6 with alternating axes', { inShape: [2, 3, 4, 3, 2, 5], axes: [0, 2, 4] }],
   ['everything of 70000 elements (split into 17 slices)', { inShape: [70000], axes: [0] }],
+  ['the last two axes as one vec4 run: (1, 2) of [3, 64, 100] (workgroup per output, vec4 loads)', { inShape: [3, 64, 100], axes: [1, 2] }],
+  ['the last axis, contiguous but not a multiple of 4: axis 1 of [3, 5001]', { inShape: [3, 5001], axes: [1] }],
+  ['the last axis of [3, 40000] (split into 9 vec4 slices per output)', { inShape: [3, 40000], axes: [1] }],
 ];
 
 // Sum tolerance: 1e-5 relative plus 5e-6 * sqrt(n) absolute, n the elements per output. Inputs lie in [-1, 1), so a sum
