@@ -20,7 +20,7 @@ export const trainOptions: OptionTable = {
   data: { type: 'string', help: 'dataset folder (built-in: its cache folder)' },
   categories: { type: 'string', help: 'categories (MVTec, built-in) or normal classes (MNIST, CIFAR-10), comma separated' },
   'image-size': { type: 'integer', default: 64, min: 16, help: 'image side (a multiple of 16)' },
-  channels: { type: 'integer', default: 3, choices: undefined, min: 1, help: 'image channels, 1 or 3' },
+  channels: { type: 'integer', default: 3, min: 1, help: 'image channels, 1 or 3' },
   width: { type: 'integer', default: 8, min: 1, help: 'base width of the DC-GAN networks (the paper: 64)' },
   'latent-channels': { type: 'integer', default: 16, min: 1, help: 'channels of the latent map (the paper: 64)' },
   'batch-size': { type: 'integer', default: 16, min: 1, help: 'images per step' },

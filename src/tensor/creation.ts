@@ -59,9 +59,7 @@ export function full(shape: Shape, value: number, options: CreateOptions = {}): 
 
 export const zeros = (shape: Shape, options: CreateOptions = {}) => full(shape, 0, options);
 export const ones = (shape: Shape, options: CreateOptions = {}) => full(shape, 1, options);
-export const fullLike = (t: Tensor, value: number) => full(t.shape, value, { device: t.backend });
-export const zerosLike = (t: Tensor) => fullLike(t, 0);
-export const onesLike = (t: Tensor) => fullLike(t, 1);
+export { fullLike, zerosLike, onesLike } from '../autograd/ops/constants.ts';
 
 /**
  * A counter-based random stream: a seed and how many numbers were drawn. Its state is two integers, so it can be saved
