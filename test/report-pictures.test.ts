@@ -10,7 +10,8 @@ import { imageRaster, sampleGrid, type GridSample, type PlanarImage } from '../s
 import { evaluateCategory, metricsReport } from '../src/cavga/report/metrics.ts';
 import { lossCurves, PALETTE, renderLineChart, rocCurves } from '../src/cavga/report/plots.ts';
 import { formatDuration, formatValue, ProgressBar } from '../src/cavga/report/progress.ts';
-import { createRaster, encodePng, type Raster } from '../src/cavga/report/raster.ts';
+import { createRaster, type Raster } from '../src/cavga/report/raster.ts';
+import { encodePng } from '../src/cavga/report/raster-png.ts';
 import { roc } from '../src/cavga/report/roc.ts';
 
 function decode(png: Buffer): PNG {

@@ -18,6 +18,19 @@ export const createImage = (width: number, height: number, channels: number): Im
   data: new Float32Array(width * height * channels),
 });
 
+/**
+ * A planar image from interleaved pixels (pngjs and canvas ImageData both give RGBA): the first `channels` samples of
+ * each `stride`-sample pixel, divided by `max`.
+ */
+export function fromInterleaved(pixels: ArrayLike<number>, width: number, height: number, channels: number, stride: number, max: number): Image {
+  const img = createImage(width, height, channels);
+  const n = width * height;
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < n; i++) img.data[c * n + i] = pixels[i * stride + c] / max;
+  }
+  return img;
+}
+
 /** Resampling weights of one axis: for each output index, the first input index and the weights from there. */
 function axisWeights(inSize: number, outSize: number): { start: number; weights: Float32Array }[] {
   const scale = inSize / outSize;

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { DataError } from './errors.ts';
-import { createImage, type Image } from './image.ts';
+import { fromInterleaved, type Image } from './image.ts';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -23,14 +23,7 @@ export function decodePng(bytes: Buffer, path: string): Image {
   const { width, height } = png;
   // pngjs expands every colour type to RGBA; palette entries are 8-bit, other samples keep the file's bit depth.
   const max = png.palette ? 255 : 2 ** png.depth - 1;
-  const rgba = png.data as Buffer | Uint16Array;
-  const channels = png.color ? 3 : 1;
-  const img = createImage(width, height, channels);
-  const n = width * height;
-  for (let c = 0; c < channels; c++) {
-    for (let i = 0; i < n; i++) img.data[c * n + i] = rgba[i * 4 + c] / max;
-  }
-  return img;
+  return fromInterleaved(png.data as Buffer | Uint16Array, width, height, png.color ? 3 : 1, 4, max);
 }
 
 export function readPng(path: string): Image {

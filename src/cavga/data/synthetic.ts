@@ -22,23 +22,12 @@ import { join } from 'node:path';
 import { DataError } from './errors.ts';
 import { convertChannels, type Image } from './image.ts';
 import { writePng } from './png.ts';
-import { keyedRng } from './random.ts';
-import { paintDefect, type DefectKind, type Subtlety } from './synthetic-defects.ts';
-import { surfaces } from './synthetic-surfaces.ts';
+import type { DefectKind, Subtlety } from './synthetic-defects.ts';
+import { SYNTHETIC_CATEGORIES, syntheticDefect, syntheticGood, type SyntheticCategory } from './synthetic-images.ts';
 
 /** Bump whenever the generated images change, so old caches are regenerated. */
 export const SYNTHETIC_VERSION = 1;
 const GENERATOR = 'cavga-synthetic';
-
-export type SyntheticCategory = keyof typeof surfaces;
-export const SYNTHETIC_CATEGORIES = Object.keys(surfaces) as SyntheticCategory[];
-
-export const DEFECT_KINDS: Record<SyntheticCategory, DefectKind[]> = {
-  weave: ['hole', 'spot', 'contamination', 'missing'],
-  grain: ['scratch', 'crack', 'hole', 'spot'],
-  tiles: ['crack', 'spot', 'contamination', 'missing'],
-  washer: ['scratch', 'crack', 'spot', 'missing'],
-};
 
 export interface SyntheticCounts {
   train: number;
@@ -70,39 +59,22 @@ interface Manifest {
 
 const pad = (i: number) => String(i).padStart(3, '0');
 
-/** Sensor noise (triangular, about +-1.5%), then 8-bit gray or RGB PNG. */
-function save(path: string, rgb: Float32Array, s: number, channels: 1 | 3, noise: () => number): void {
-  for (let i = 0; i < rgb.length; i++) rgb[i] += (noise() + noise() - 1) * 0.015;
-  const img: Image = { width: s, height: s, channels: 3, data: rgb };
-  writePng(path, convertChannels(img, channels));
-}
-
 function generateCategory(dir: string, category: SyntheticCategory, seed: number, size: number, channels: 1 | 3, counts: SyntheticCounts): Manifest {
-  const render = surfaces[category];
-  const good = (split: 'train' | 'test', i: number) => {
-    const r = keyedRng(seed, category, split, i);
-    save(join(dir, split, 'good', `${pad(i)}.png`), render(r, size).rgb, size, channels, r);
-  };
+  const save = (file: string, image: Image) => writePng(join(dir, file), convertChannels(image, channels));
   mkdirSync(join(dir, 'train', 'good'), { recursive: true });
   mkdirSync(join(dir, 'test', 'good'), { recursive: true });
-  for (let i = 0; i < counts.train; i++) good('train', i);
-  for (let i = 0; i < counts.testGood; i++) good('test', i);
+  for (let i = 0; i < counts.train; i++) save(join('train', 'good', `${pad(i)}.png`), syntheticGood(seed, category, 'train', i, size));
+  for (let i = 0; i < counts.testGood; i++) save(join('test', 'good', `${pad(i)}.png`), syntheticGood(seed, category, 'test', i, size));
 
-  const kinds = DEFECT_KINDS[category];
   const defects: Manifest['defects'] = [];
   for (let i = 0; i < counts.testDefective; i++) {
-    const kind = kinds[i % kinds.length];
-    const nth = Math.floor(i / kinds.length); // this image's number within its kind
-    const subtlety: Subtlety = nth % 8 === 3 ? 'low-contrast' : nth % 8 === 7 ? 'small' : null;
-    const r = keyedRng(seed, category, 'defect', i);
-    const surface = render(r, size);
-    const { mask, pixels, subtlety: drawn } = paintDefect(kind, subtlety, r, surface, surface.rgb, size);
+    const { image, mask, kind, nth, subtlety, pixels } = syntheticDefect(seed, category, i, size);
     mkdirSync(join(dir, 'test', kind), { recursive: true });
     mkdirSync(join(dir, 'ground_truth', kind), { recursive: true });
     const file = join('test', kind, `${pad(nth)}.png`);
-    save(join(dir, file), surface.rgb, size, channels, r);
-    writePng(join(dir, 'ground_truth', kind, `${pad(nth)}_mask.png`), { width: size, height: size, channels: 1, data: Float32Array.from(mask) });
-    defects.push({ file, kind, subtlety: drawn, pixels });
+    save(file, image);
+    writePng(join(dir, 'ground_truth', kind, `${pad(nth)}_mask.png`), mask);
+    defects.push({ file, kind, subtlety, pixels });
   }
   return { generator: GENERATOR, version: SYNTHETIC_VERSION, category, seed, size, channels, counts, defects };
 }
@@ -130,7 +102,7 @@ export function ensureSynthetic(options: SyntheticOptions): Record<SyntheticCate
   }
   const dirs = {} as Record<SyntheticCategory, string>;
   for (const category of categories) {
-    if (!(category in surfaces)) throw new DataError(`synthetic dataset: unknown category '${category}'; choose from ${SYNTHETIC_CATEGORIES.join(', ')}`);
+    if (!SYNTHETIC_CATEGORIES.includes(category)) throw new DataError(`synthetic dataset: unknown category '${category}'; choose from ${SYNTHETIC_CATEGORIES.join(', ')}`);
     const dir = join(root, category);
     dirs[category] = dir;
     const cached = readManifest(dir);

@@ -3,6 +3,7 @@
 export { auroc, roc, type RocCurve } from './roc.ts';
 export * from './metrics.ts';
 export * from './raster.ts';
+export { encodePng } from './raster-png.ts';
 export { drawText, fitText, textWidth } from './bitmap-font.ts';
 export * from './colormap.ts';
 export * from './image-grid.ts';

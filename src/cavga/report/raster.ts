@@ -1,7 +1,6 @@
-// A minimal RGBA canvas for the report's pictures: filled rectangles, anti-aliased lines, nearest-neighbour scaling,
-// blits and PNG encoding through pngjs. Colours are [r, g, b] in 0..255.
-
-import { PNG } from 'pngjs';
+// A minimal RGBA canvas for the report's pictures: filled rectangles, anti-aliased lines, nearest-neighbour scaling and
+// blits. Colours are [r, g, b] in 0..255. No Node modules here, so the browser demo draws with it too (PNG encoding is in
+// raster-png.ts).
 
 export type Rgb = readonly [number, number, number];
 
@@ -98,10 +97,4 @@ export function blit(dst: Raster, src: Raster, x: number, y: number): void {
     const row = src.data.subarray((sy * src.width + from) * 4, (sy * src.width + to) * 4);
     dst.data.set(row, ((y + sy) * dst.width + x + from) * 4);
   }
-}
-
-export function encodePng(r: Raster): Buffer {
-  const png = new PNG({ width: r.width, height: r.height });
-  png.data = Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-  return PNG.sync.write(png);
 }
