@@ -22,7 +22,7 @@ export type BinaryOp =
   // comparisons give 1 where true and 0 where false
   | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
 
-export type ReduceOp = 'sum' | 'max' | 'min';
+export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
 
 /** Operands read as if broadcast to `outShape` (stride 0 on broadcast dimensions). */
 export interface BroadcastParams {

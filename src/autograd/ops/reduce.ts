@@ -35,7 +35,9 @@ export function mean(x: Tensor, dim?: Dim, keepdim = false): Tensor {
   const axes = normalizeAxes(dim, x.ndim, 'mean');
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   if (count === 0) throw new Error(`mean: reducing ${axes.length ? 'an empty axis' : 'an empty tensor'}`);
-  return mulScalar(sum(x, axes, keepdim), 1 / count);
+  const out = reduceRaw('mean', x, axes);
+  record(out, 'mean', [x], (g) => [mulScalar(spread(g, x, axes), 1 / count)]);
+  return finish(out, x, axes, keepdim);
 }
 
 /** Max or min; the gradient is shared equally between tied elements, as in PyTorch's amax/amin. */

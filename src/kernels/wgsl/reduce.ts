@@ -9,7 +9,7 @@
 //     workgroup pass runs over `slices` chunks of r per output into a temporary, and a second reduction over the slices
 //     combines them. Both passes add in an order fixed by the shape, so results are deterministic (no atomics).
 // When the reduced elements of each output form one contiguous run of a multiple of 4, the workgroup plans read it as
-// vec4s (contiguousKernel).
+// vec4s (contiguousKernel). A mean is a sum whose last pass divides by the reduced count, so it costs no extra dispatch.
 //
 // On lavapipe every workgroup that uses barriers costs about 7 us on top of its reads (a 4096 x 512 sum over the last
 // axis took 25 ms as 4096 workgroups and 2.4 ms as one invocation per row), so the workgroup plans keep workgroups few and
@@ -29,16 +29,22 @@ const THREAD_OUTPUTS = 1024;
 const GROUP = 64;
 /** Split an output's reduction only while each slice keeps at least this many elements (64 per invocation). */
 const MIN_SLICE = 64 * GROUP;
-/** Workgroups the split aims for: enough to spread over a GPU's cores. */
-const TARGET_GROUPS = 128;
+/**
+ * Workgroups the split aims for: enough to spread over a GPU's cores. A CPU (fallback) adapter runs workgroups as loops on
+ * a few threads, where each one costs setup and a barrier tree: on lavapipe a sum of 1M values took 1.1-1.3 ms as 128
+ * workgroups and 0.5-0.6 ms as 1 to 8. Of those, 8 keeps the float32 partial sums shortest.
+ */
+const targetGroups = (rt: GpuRuntime) => (rt.info.isFallbackAdapter ? 8 : 128);
 
-const COMBINE: Record<ReduceOp, string> = { sum: 'acc + v', max: 'max(acc, v)', min: 'min(acc, v)' };
-const IDENTITY: Record<ReduceOp, number> = { sum: 0, max: -Infinity, min: Infinity };
+/** The ops the kernels run: a mean runs as a sum. */
+type Combine = Exclude<ReduceOp, 'mean'>;
+const COMBINE: Record<Combine, string> = { sum: 'acc + v', max: 'max(acc, v)', min: 'min(acc, v)' };
+const IDENTITY: Record<Combine, number> = { sum: 0, max: -Infinity, min: Infinity };
 
 /** Uniforms and bindings; `x` is read as array<f32>, or as array<vec4<f32>> by the contiguous kernel. */
 const params = (xType = 'f32') => /* wgsl */ `
 struct Params {
-  outputs: u32, extent: u32, slices: u32, chunk: u32, groups: u32, keptRank: u32, redRank: u32, init: f32,
+  outputs: u32, extent: u32, slices: u32, chunk: u32, groups: u32, keptRank: u32, redRank: u32, init: f32, divisor: f32,
   keptShape: array<vec4<u32>, 2>, keptStrides: array<vec4<u32>, 2>, redShape: array<vec4<u32>, 2>, redStrides: array<vec4<u32>, 2>,
 }
 @group(0) @binding(0) var<storage, read> x: array<${xType}>;
@@ -56,7 +62,7 @@ const TREE = /* wgsl */ `
     }
     workgroupBarrier();
   }
-  if (lid == 0u) { out[g] = partial[0]; }`;
+  if (lid == 0u) { out[g] = partial[0] / params.divisor; }`;
 
 const threadKernel = cached((op: string): KernelSource => ({
   name: `reduce_${op}`,
@@ -66,7 +72,7 @@ ${preamble}
 ${stridedOffsetWgsl}
 ${params()}
 
-fn combine(acc: f32, v: f32) -> f32 { return ${COMBINE[op as ReduceOp]}; }
+fn combine(acc: f32, v: f32) -> f32 { return ${COMBINE[op as Combine]}; }
 
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -84,7 +90,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       acc = combine(acc, v);
     }
   }
-  out[o] = acc;
+  out[o] = acc / params.divisor;
 }`,
 }));
 
@@ -98,7 +104,7 @@ ${params()}
 
 var<workgroup> partial: array<f32, ${GROUP}>;
 
-fn combine(acc: f32, v: f32) -> f32 { return ${COMBINE[op as ReduceOp]}; }
+fn combine(acc: f32, v: f32) -> f32 { return ${COMBINE[op as Combine]}; }
 
 // One workgroup per (output, slice); writes out[output * slices + slice].
 @compute @workgroup_size(${GROUP})
@@ -139,6 +145,8 @@ ${TREE}
 // The workgroup plan for a reduced run that is one contiguous group of a multiple of 4 elements (a sum over everything,
 // over the last axes): each invocation accumulates vec4s, a quarter of the loop iterations and 16-byte loads, with no
 // row bookkeeping. Outputs start at multiples of the extent, and chunks are multiples of 4, so every vec4 is aligned.
+// Four accumulators per invocation, for accuracy rather than speed (equal on lavapipe): with few workgroups each float32
+// partial sum would otherwise add about 500 values of 1M, and the sum's test tolerance was 0.7 used up instead of 0.2.
 const contiguousKernel = cached((op: string): KernelSource => ({
   name: `reduce_${op}`,
   key: `reduce:contiguous:${op}`,
@@ -149,8 +157,8 @@ ${params('vec4<f32>')}
 
 var<workgroup> partial: array<f32, ${GROUP}>;
 
-fn combine(acc: f32, v: f32) -> f32 { return ${COMBINE[op as ReduceOp]}; }
-fn combine4(acc: vec4<f32>, v: vec4<f32>) -> vec4<f32> { return ${COMBINE[op as ReduceOp]}; }
+fn combine(acc: f32, v: f32) -> f32 { return ${COMBINE[op as Combine]}; }
+fn combine4(acc: vec4<f32>, v: vec4<f32>) -> vec4<f32> { return ${COMBINE[op as Combine]}; }
 
 // One workgroup per (output, slice); writes out[output * slices + slice]. first counts elements; base, last and r count vec4s.
 @compute @workgroup_size(${GROUP})
@@ -161,9 +169,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let first = (g % params.slices) * params.chunk;
   let last = base + min(first + params.chunk, params.extent) / 4u;
   var acc4 = vec4<f32>(params.init);
-  for (var r = base + first / 4u + lid; r < last; r += ${GROUP}u) {
+  var accB = vec4<f32>(params.init);
+  var accC = vec4<f32>(params.init);
+  var accD = vec4<f32>(params.init);
+  var r = base + first / 4u + lid;
+  for (; r + ${3 * GROUP}u < last; r += ${4 * GROUP}u) {
+    acc4 = combine4(acc4, x[r]);
+    accB = combine4(accB, x[r + ${GROUP}u]);
+    accC = combine4(accC, x[r + ${2 * GROUP}u]);
+    accD = combine4(accD, x[r + ${3 * GROUP}u]);
+  }
+  for (; r < last; r += ${GROUP}u) {
     acc4 = combine4(acc4, x[r]);
   }
+  acc4 = combine4(combine4(acc4, accB), combine4(accC, accD));
   let acc = combine(combine(acc4.x, acc4.y), combine(acc4.z, acc4.w));
 ${TREE}
 }`,
@@ -196,31 +215,37 @@ function mergeAxes(p: ReduceParams) {
 }
 
 export function reduce(rt: GpuRuntime, op: ReduceOp, x: GpuStorage, p: ReduceParams): GpuStorage {
+  const count = p.axes.reduce((n, a) => n * p.inShape[a], 1);
+  return op === 'mean' ? reduceDivided(rt, 'sum', x, p, count) : reduceDivided(rt, op, x, p, 1);
+}
+
+/** The reduction with every result divided by `divisor` (exact when it is 1) in the pass that writes it. */
+function reduceDivided(rt: GpuRuntime, op: Combine, x: GpuStorage, p: ReduceParams, divisor: number): GpuStorage {
   const label = `reduce_${op}`;
   const { kept, reduced } = mergeAxes(p);
   const outputs = kept.shape.reduce((a, b) => a * b, 1);
   const extent = reduced.shape.reduce((a, b) => a * b, 1);
-  if (extent === 0 || outputs === 0) return fill(rt, outputs, IDENTITY[op]);
+  if (extent === 0 || outputs === 0) return fill(rt, outputs, IDENTITY[op] / divisor);
 
-  const uniforms = (slices: number, chunk: number, groups: number) => ({
-    outputs, extent, slices, chunk, groups, keptRank: kept.shape.length, redRank: reduced.shape.length, init: IDENTITY[op],
+  const uniforms = (slices: number, chunk: number, groups: number, passDivisor: number) => ({
+    outputs, extent, slices, chunk, groups, keptRank: kept.shape.length, redRank: reduced.shape.length, init: IDENTITY[op], divisor: passDivisor,
     keptShape: rankArray(kept.shape, label), keptStrides: rankArray(kept.strides, label),
     redShape: rankArray(reduced.shape, label), redStrides: rankArray(reduced.strides, label),
   });
   if (extent <= THREAD_EXTENT || outputs >= THREAD_OUTPUTS) {
     const out = rt.alloc(outputs, label);
-    rt.dispatch(threadKernel(op), { x, out }, uniforms(1, extent, outputs), grid1d(outputs, WG));
+    rt.dispatch(threadKernel(op), { x, out }, uniforms(1, extent, outputs, divisor), grid1d(outputs, WG));
     return out;
   }
-  const slices = Math.max(1, Math.min(Math.ceil(TARGET_GROUPS / outputs), Math.floor(extent / MIN_SLICE)));
+  const slices = Math.max(1, Math.min(Math.ceil(targetGroups(rt) / outputs), Math.floor(extent / MIN_SLICE)));
   const contiguous = reduced.shape.length === 1 && reduced.strides[0] === 1 && extent % 4 === 0;
   // The contiguous kernel reads whole vec4s, so its chunks are rounded up to a multiple of 4 (the last slice is shorter).
   const chunk = contiguous ? Math.ceil(extent / slices / 4) * 4 : Math.ceil(extent / slices);
   const out = rt.alloc(outputs * slices, label);
   const kernel = contiguous ? contiguousKernel(op) : workgroupKernel(op);
-  rt.dispatch(kernel, { x, out }, uniforms(slices, chunk, outputs * slices), grid1d(outputs * slices, 1));
+  rt.dispatch(kernel, { x, out }, uniforms(slices, chunk, outputs * slices, slices === 1 ? divisor : 1), grid1d(outputs * slices, 1));
   if (slices === 1) return out;
-  const combined = reduce(rt, op, out, { inShape: [outputs, slices], axes: [1] });
+  const combined = reduceDivided(rt, op, out, { inShape: [outputs, slices], axes: [1] }, divisor);
   rt.release(out); // safe before the dispatch runs: released buffers are reused only after the next submit
   return combined;
 }

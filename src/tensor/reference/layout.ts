@@ -4,9 +4,10 @@ import type { GatherParams, PadParams, ReduceOp, ReduceParams } from '../backend
 import { contiguousStrides, numel } from '../shape.ts';
 import { stridedOffsets } from './strided.ts';
 
-const identity: Record<ReduceOp, number> = { sum: 0, max: -Infinity, min: Infinity };
+const identity: Record<ReduceOp, number> = { sum: 0, mean: 0, max: -Infinity, min: Infinity };
 const combine: Record<ReduceOp, (acc: number, v: number) => number> = {
   sum: (acc, v) => acc + v,
+  mean: (acc, v) => acc + v, // then divided by the count
   max: Math.max, // propagates NaN, like torch.max
   min: Math.min,
 };
@@ -22,6 +23,10 @@ export function reduce(op: ReduceOp, x: Float64Array, p: ReduceParams): Float64A
   const out = new Float64Array(numel(keptShape)).fill(identity[op]);
   const f = combine[op];
   for (let i = 0; i < x.length; i++) out[slot[i]] = f(out[slot[i]], x[i]);
+  if (op === 'mean') {
+    const count = p.axes.reduce((n, a) => n * p.inShape[a], 1);
+    for (let i = 0; i < out.length; i++) out[i] /= count;
+  }
   return out;
 }
 
