@@ -11,7 +11,8 @@ import { ProgressBar } from '../cavga/report/index.ts';
 import { helpText, parseOptions, UsageError, type OptionTable, type Parsed } from './args.ts';
 import { DATASETS, loadCategories, type DatasetKind } from './data-source.ts';
 import { evaluateModel, type CategoryEvaluation } from './evaluate.ts';
-import { newTrainer, resumeTraining, saveTraining, type SavedConfig } from './model-files.ts';
+import { newTrainer, type SavedConfig } from '../cavga/saved-model.ts';
+import { resumeTraining, saveTraining } from './model-files.ts';
 import { writeReport } from './report-files.ts';
 
 export const trainOptions: OptionTable = {

@@ -1,94 +1,16 @@
-// Training checkpoints: a model's state dict under its PyTorch names (so the file is also a plain state dict), optimiser
-// state under `optim.<name>.`, and in `__metadata__` the config, step, optimiser step counts and random-generator states.
-// Everything is checked before anything is applied: a mismatched file changes nothing.
+// Training checkpoints as files (Node only); the format itself is in checkpoint-state.ts.
 
-import { type Generator } from '../tensor/creation.ts';
-import { tidy } from '../tensor/memory.ts';
-import type { Tensor } from '../tensor/tensor.ts';
 import { loadSafetensors, saveSafetensors } from './checkpoint-file.ts';
-import type { Module } from './module.ts';
-import type { Optimizer } from './optim/optimizer.ts';
-import { loadIntoTensors } from './safetensors-format.ts';
+import { checkpointContents, restoreCheckpoint, type LoadedCheckpoint, type TrainingState } from './checkpoint-state.ts';
 
-const FORMAT = 'cavga-webgpu-checkpoint/1';
-
-export interface TrainingState {
-  model: Module;
-  optimizers?: Record<string, Optimizer<object>>;
-  generators?: Record<string, Generator>;
-  step?: number;
-  /** Saved as JSON; returned by loadCheckpoint for the caller to compare or reuse. */
-  config?: unknown;
-}
+export type { LoadedCheckpoint, TrainingState } from './checkpoint-state.ts';
 
 export async function saveCheckpoint(path: string, state: TrainingState): Promise<void> {
-  const tensors: Record<string, Tensor> = { ...state.model.stateDict() };
-  const optimizerSteps: Record<string, number> = {};
-  for (const [name, opt] of Object.entries(state.optimizers ?? {})) {
-    const saved = opt.stateDict();
-    optimizerSteps[name] = saved.step;
-    for (const [key, t] of Object.entries(saved.tensors)) tensors[`optim.${name}.${key}`] = t;
-  }
-  const generators = Object.fromEntries(Object.entries(state.generators ?? {}).map(([k, g]) => [k, g.getState()]));
-  await saveSafetensors(path, tensors, {
-    format: FORMAT,
-    step: String(state.step ?? 0),
-    config: JSON.stringify(state.config ?? null),
-    optimizers: JSON.stringify(optimizerSteps),
-    generators: JSON.stringify(generators),
-  });
+  const { tensors, metadata } = checkpointContents(state);
+  await saveSafetensors(path, tensors, metadata);
 }
 
-export interface LoadedCheckpoint {
-  step: number;
-  config: unknown;
-}
-
-/**
- * Restores a checkpoint written by saveCheckpoint into `state` (model tensors, optimiser state, generator states). A file
- * with other names or shapes is refused with one error naming the tensors and the expected and found shapes.
- */
+/** Restores a checkpoint file written by saveCheckpoint into `state` (see restoreCheckpoint). */
 export async function loadCheckpoint(path: string, state: TrainingState): Promise<LoadedCheckpoint> {
-  const decoded = await loadSafetensors(path);
-  const meta = decoded.metadata;
-  if (meta.format !== FORMAT) throw new Error(`Checkpoint ${path} is not a training checkpoint of this project (format '${meta.format ?? 'none'}')`);
-  const parse = (key: string) => {
-    try {
-      return JSON.parse(meta[key] ?? 'null');
-    } catch {
-      throw new Error(`Checkpoint ${path}: metadata '${key}' is not valid JSON`);
-    }
-  };
-  const optimizerSteps = (parse('optimizers') ?? {}) as Record<string, number>;
-  const generatorStates = (parse('generators') ?? {}) as Record<string, { seed: number; offset: number }>;
-
-  // Expected names and shapes: the model's, plus whatever optimiser state the file has for known parameters.
-  const expected: Record<string, number[]> = {};
-  for (const [name, t] of Object.entries(state.model.stateDict())) expected[name] = t.shape;
-  for (const [name, opt] of Object.entries(state.optimizers ?? {})) {
-    if (!(name in optimizerSteps)) throw new Error(`Checkpoint ${path} has no state for optimiser '${name}'`);
-    const prefix = `optim.${name}.`;
-    for (const key of Object.keys(decoded.tensors).filter((k) => k.startsWith(prefix))) {
-      const m = /^state\.(\d+)\.(\d+)\./.exec(key.slice(prefix.length));
-      const p = m && opt.groups[Number(m[1])]?.params[Number(m[2])];
-      if (!p) throw new Error(`Checkpoint ${path}: ${key} does not name a parameter of optimiser '${name}'`);
-      expected[key] = p.shape;
-    }
-  }
-  for (const name of Object.keys(state.generators ?? {})) {
-    if (!generatorStates[name]) throw new Error(`Checkpoint ${path} has no state for random generator '${name}'`);
-  }
-  const device = state.model.parameters()[0]?.backend;
-  tidy(() => {
-    const tensors = loadIntoTensors(decoded, expected, path, { device });
-    const modelPart = Object.fromEntries(Object.keys(state.model.stateDict()).map((k) => [k, tensors[k]]));
-    state.model.loadStateDict(modelPart);
-    for (const [name, opt] of Object.entries(state.optimizers ?? {})) {
-      const prefix = `optim.${name}.`;
-      const own = Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
-      opt.loadStateDict({ step: optimizerSteps[name], tensors: own });
-    }
-  });
-  for (const [name, g] of Object.entries(state.generators ?? {})) g.setState(generatorStates[name]);
-  return { step: Number(meta.step ?? 0), config: parse('config') };
+  return restoreCheckpoint(await loadSafetensors(path), state, path);
 }

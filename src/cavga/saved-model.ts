@@ -1,0 +1,41 @@
+// A trained CAVGA model as one training checkpoint: the model, both optimisers and the noise generator, with the CAVGA
+// config and seed in its metadata, so a checkpoint alone rebuilds the model. No files here: the CLI reads them from disk
+// (cli/model-files.ts) and browsers from a file picker, both through modelFromCheckpoint.
+
+import { restoreCheckpoint, type TrainingState } from '../nn/checkpoint-state.ts';
+import type { DecodedSafetensors } from '../nn/safetensors-format.ts';
+import { Generator } from '../tensor/creation.ts';
+import { validateConfig, type CavgaConfig } from './config.ts';
+import { DataError } from './data/errors.ts';
+import { Cavga } from './models/cavga.ts';
+import { CavgaTrainer } from './trainer.ts';
+
+export interface SavedConfig {
+  cavga: CavgaConfig;
+  seed: number;
+}
+
+export function newTrainer(saved: SavedConfig): CavgaTrainer {
+  return new CavgaTrainer(new Cavga(saved.cavga, new Generator(saved.seed)), saved.seed + 1);
+}
+
+/** Everything a checkpoint holds of a trainer. */
+export const trainingState = (t: CavgaTrainer): TrainingState => ({
+  model: t.model,
+  optimizers: { g: t.optimizerG, d: t.optimizerD },
+  generators: { noise: t.noise },
+});
+
+/** A model built from the config stored in a decoded checkpoint, with its weights; `source` names the file in errors. */
+export function modelFromCheckpoint(decoded: DecodedSafetensors, source: string): { model: Cavga; saved: SavedConfig; step: number } {
+  let saved: SavedConfig;
+  try {
+    saved = JSON.parse(decoded.metadata.config ?? '');
+    validateConfig(saved.cavga);
+  } catch (e) {
+    throw new DataError(`${source}: not a CAVGA checkpoint of this project (${(e as Error).message})`);
+  }
+  const trainer = newTrainer(saved);
+  const { step } = restoreCheckpoint(decoded, trainingState(trainer), source);
+  return { model: trainer.model, saved, step };
+}
