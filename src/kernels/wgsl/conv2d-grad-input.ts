@@ -5,6 +5,9 @@
 // input pixels are split into s_h * s_w phases (iy = py + s * r); within a phase the contributing taps form an arithmetic
 // progression and oy = r + offset - t * step, a dense stride-1 correlation that runs as one implicit GEMM with no
 // structural zeros (and no dilated copy of gy). Pixels past what oh implies (output_padding) simply get the sum's value.
+// When the taps reach only one phase along an axis (a kernel no larger than the stride, such as a 1x1 stride-2
+// downsample), the other phases there are all zeros: that one GEMM writes them too (stride-sized blocks) instead of a
+// GEMM per empty phase.
 
 import type { Conv2dParams } from '../../tensor/backend.ts';
 import type { GpuRuntime, GpuStorage } from '../runtime.ts';
@@ -25,15 +28,26 @@ function phaseTaps(phase: number, pad: number, stride: number, dilation: number,
   };
 }
 
+/** The GEMMs along one axis: one per phase, or one whose blocks also cover the empty phases when only one has taps. */
+function axisPasses(size: number, pad: number, stride: number, dilation: number, k: number) {
+  const phases = Array.from({ length: Math.min(stride, size) }, (_, phase) => ({ phase, taps: phaseTaps(phase, pad, stride, dilation, k) }));
+  const tapped = phases.filter((ph) => ph.taps.count > 0);
+  if (tapped.length === 1) {
+    const { phase, taps } = tapped[0];
+    return [{ taps, outOff: phase, rows: Math.ceil(size / stride), block: stride, blockOff: 0 }];
+  }
+  return phases.map(({ phase, taps }) => ({ taps, outOff: phase, rows: Math.ceil((size - phase) / stride), block: 1, blockOff: phase }));
+}
+
 export function conv2dGradInput(rt: GpuRuntime, gy: GpuStorage, w: GpuStorage, p: Conv2dParams): GpuStorage {
   const gx = rt.alloc(p.n * p.cIn * p.h * p.w, 'conv2d_grad_input');
-  for (let py = 0; py < Math.min(p.strideH, p.h); py++) {
-    const ty = phaseTaps(py, p.padH, p.strideH, p.dilationH, p.kh);
-    for (let px = 0; px < Math.min(p.strideW, p.w); px++) {
-      const tx = phaseTaps(px, p.padW, p.strideW, p.dilationW, p.kw);
+  for (const y of axisPasses(p.h, p.padH, p.strideH, p.dilationH, p.kh)) {
+    for (const x of axisPasses(p.w, p.padW, p.strideW, p.dilationW, p.kw)) {
+      const [ty, tx] = [y.taps, x.taps];
       convGemm(rt, gy, w, gx, {
-        batch: p.n, rows: Math.ceil((p.h - py) / p.strideH), cols: Math.ceil((p.w - px) / p.strideW),
-        outChannels: p.cIn, outH: p.h, outW: p.w, outStepY: p.strideH, outStepX: p.strideW, outOffY: py, outOffX: px,
+        batch: p.n, rows: y.rows, cols: x.rows,
+        outChannels: p.cIn, outH: p.h, outW: p.w, outStepY: p.strideH, outStepX: p.strideW, outOffY: y.outOff, outOffX: x.outOff,
+        blockH: y.block, blockW: x.block, blockOffY: y.blockOff, blockOffX: x.blockOff,
         channels: p.cOut, tapsY: ty.count, tapsX: tx.count, srcH: p.oh, srcW: p.ow,
         rowMulY: 1, rowMulX: 1, tapMulY: ty.mul, tapMulX: tx.mul, offY: ty.off, offX: tx.off,
         wStrideOut: p.kh * p.kw, wStrideCh: p.cIn * p.kh * p.kw, kw: p.kw, ky0: ty.first, kyStep: ty.step, kx0: tx.first, kxStep: tx.step,

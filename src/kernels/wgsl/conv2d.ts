@@ -9,7 +9,7 @@ export function conv2d(rt: GpuRuntime, x: GpuStorage, w: GpuStorage, p: Conv2dPa
   const y = rt.alloc(p.n * p.cOut * p.oh * p.ow, 'conv2d');
   convGemm(rt, x, w, y, {
     batch: p.n, rows: p.oh, cols: p.ow,
-    outChannels: p.cOut, outH: p.oh, outW: p.ow, outStepY: 1, outStepX: 1, outOffY: 0, outOffX: 0,
+    outChannels: p.cOut, outH: p.oh, outW: p.ow, outStepY: 1, outStepX: 1, outOffY: 0, outOffX: 0, blockH: 1, blockW: 1, blockOffY: 0, blockOffX: 0,
     channels: p.cIn, tapsY: p.kh, tapsX: p.kw, srcH: p.h, srcW: p.w,
     rowMulY: p.strideH, rowMulX: p.strideW, tapMulY: p.dilationH, tapMulX: p.dilationW, offY: -p.padH, offX: -p.padW,
     wStrideOut: p.cIn * p.kh * p.kw, wStrideCh: p.kh * p.kw, kw: p.kw, ky0: 0, kyStep: 1, kx0: 0, kxStep: 1,
