@@ -5,6 +5,9 @@
 // pass adds the slices in a fixed order. Deterministic (no float atomics), so a resumed run reproduces an uninterrupted one
 // bit for bit. Register-blocked like conv2d-gemm.ts: each invocation owns COLS weight columns (ci, ky, kx), reading x at
 // its own addresses, and its workgroup's block of `cb` output channels, reading gy at addresses shared by the workgroup.
+// When there are fewer columns than a workgroup's invocations times COLS (D.enc1: 3 x 4 x 4 = 48 against 512), the
+// workgroup is split into `rowLanes` groups of `colLanes` invocations, each group over every rowLanes-th image row of the
+// slice, into a temporary slice of its own: otherwise 90% of the invocations would compute padding.
 
 import type { Conv2dParams } from '../../tensor/backend.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
@@ -26,7 +29,7 @@ const CB = ${cb}u;
 struct Params {
   n: u32, cIn: u32, h: u32, w: u32, cOut: u32, kh: u32, kw: u32, oh: u32, ow: u32,
   strideH: u32, strideW: u32, padH: u32, padW: u32, dilationH: u32, dilationW: u32,
-  cols: u32, rowsPerSlice: u32, colBlocks: u32, coBlocks: u32, groups: u32,
+  cols: u32, rowsPerSlice: u32, colBlocks: u32, coBlocks: u32, groups: u32, colLanes: u32, rowLanes: u32,
 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> gy: array<f32>;
@@ -37,7 +40,8 @@ struct Params {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let g = wid.y * nwg.x + wid.x;
   if (g >= params.groups) { return; }
-  let col0 = (g % params.colBlocks) * WGS * COLS + lid;
+  let col0 = (g % params.colBlocks) * params.colLanes * COLS + lid % params.colLanes;
+  let rowLane = lid / params.colLanes;
   let co0 = ((g / params.colBlocks) % params.coBlocks) * CB;
   let slice = g / (params.colBlocks * params.coBlocks);
   let inPlane = params.h * params.w;
@@ -50,7 +54,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var dy: array<i32, COLS>;
   var dx: array<i32, COLS>;
   for (var i = 0u; i < COLS; i += 1u) {
-    let col = col0 + i * WGS;
+    let col = col0 + i * params.colLanes;
     colOk[i] = col < params.cols;
     xChannel[i] = (col / taps) * inPlane;
     dy[i] = i32((col % taps) / params.kw * params.dilationH) - i32(params.padH);
@@ -63,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var acc: array<array<f32, CB>, COLS>;
   let first = slice * params.rowsPerSlice;
   let last = min(first + params.rowsPerSlice, params.n * params.oh);
-  for (var r = first; r < last; r += 1u) {
+  for (var r = first + rowLane; r < last; r += params.rowLanes) {
     let image = r / params.oh;
     let oy = r % params.oh;
     var rowOk: array<bool, COLS>;
@@ -88,11 +92,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
 
-  let base = slice * params.cOut * params.cols;
+  let base = (slice * params.rowLanes + rowLane) * params.cOut * params.cols;
   for (var j = 0u; j < CB; j += 1u) {
     if (co0 + j >= params.cOut) { break; }
     for (var i = 0u; i < COLS; i += 1u) {
-      let col = col0 + i * WGS;
+      let col = col0 + i * params.colLanes;
       if (col >= params.cols) { break; }
       part[base + (co0 + j) * params.cols + col] = acc[i][j];
     }
@@ -117,7 +121,7 @@ ${perElementMain()}
 }`,
 };
 
-/** Enough workgroups to fill a large GPU, but no slice shorter than MIN_SLICE pixels (the sum pass would dominate). */
+/** Enough workgroups to fill a large GPU, but no slice shorter than MIN_SLICE pixels per row lane (the sum pass would dominate). */
 const TARGET_WORKGROUPS = 256;
 const MIN_SLICE = 256;
 
@@ -125,25 +129,29 @@ export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, 
   const cols = p.cIn * p.kh * p.kw;
   const size = p.cOut * cols;
   const cb = channelBlock(p.cOut);
-  const colBlocks = Math.ceil(cols / (WGS * COLS));
+  // The fewest invocations (a power of two, so that they divide the workgroup) whose COLS columns each cover `cols`.
+  const colLanes = Math.min(WGS, 2 ** Math.ceil(Math.log2(Math.ceil(cols / COLS))));
+  const rowLanes = WGS / colLanes;
+  const colBlocks = Math.ceil(cols / (colLanes * COLS));
   const coBlocks = Math.ceil(p.cOut / cb);
   const imageRows = p.n * p.oh;
-  const fitInBinding = Math.floor(rt.maxBindingBytes / 4 / Math.max(size, 1));
-  const wanted = Math.min(Math.ceil(TARGET_WORKGROUPS / (colBlocks * coBlocks)), Math.ceil((imageRows * p.ow) / MIN_SLICE), fitInBinding);
+  const fitInBinding = Math.floor(rt.maxBindingBytes / 4 / Math.max(size * rowLanes, 1));
+  const wanted = Math.min(Math.ceil(TARGET_WORKGROUPS / (colBlocks * coBlocks)), Math.ceil((imageRows * p.ow) / (MIN_SLICE * rowLanes)), fitInBinding);
   const rowsPerSlice = Math.max(1, Math.ceil(imageRows / Math.max(wanted, 1)));
   const slices = Math.max(1, Math.ceil(imageRows / rowsPerSlice));
+  const partials = slices * rowLanes;
 
   const gw = rt.alloc(size, 'conv2d_grad_weight');
-  const part = slices > 1 ? rt.alloc(slices * size, 'conv2d_grad_weight_parts') : gw;
+  const part = partials > 1 ? rt.alloc(partials * size, 'conv2d_grad_weight_parts') : gw;
   const groups = colBlocks * coBlocks * slices;
   const uniforms = {
     n: p.n, cIn: p.cIn, h: p.h, w: p.w, cOut: p.cOut, kh: p.kh, kw: p.kw, oh: p.oh, ow: p.ow,
     strideH: p.strideH, strideW: p.strideW, padH: p.padH, padW: p.padW, dilationH: p.dilationH, dilationW: p.dilationW,
-    cols, rowsPerSlice, colBlocks, coBlocks, groups,
+    cols, rowsPerSlice, colBlocks, coBlocks, groups, colLanes, rowLanes,
   };
   rt.dispatch(productKernel(String(cb)), { x, gy, part }, uniforms, grid1d(groups, 1));
   if (part !== gw) {
-    rt.dispatch(sumKernel, { part, out: gw }, { n: size, slices }, grid1d(size, WG));
+    rt.dispatch(sumKernel, { part, out: gw }, { n: size, slices: partials }, grid1d(size, WG));
     rt.release(part);
   }
   return gw;
