@@ -1,38 +1,4 @@
-// Public API of the engine.
-export { Tensor } from './tensor/tensor.ts';
-export {
-  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, rand, randn, manualSeed, Generator, defaultGenerator,
-  type CreateOptions, type RandomOptions,
-} from './tensor/creation.ts';
-export { tidy, keep, dispose } from './tensor/memory.ts';
-export { init, getBackend, setDefaultDevice, withDevice, type DeviceName } from './tensor/context.ts';
-export { releaseWebGPU, formatAdapter, type WebGPUOptions, type AdapterDescription } from './tensor/device.ts';
-export type { Backend, MemoryInfo } from './tensor/backend.ts';
-export { noGrad, isGradEnabled, setGradEnabled } from './autograd/graph.ts';
-export { grad, backward, type GradOptions } from './autograd/engine.ts';
-export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck.ts';
-export {
-  add, sub, mul, div, pow, neg, abs, sign, exp, log, sqrt, rsqrt, square, reciprocal, relu, leakyRelu, sigmoid, tanh, cos, sin,
-  maximum, minimum, gt, ge, lt, le, eq, ne, where, clamp,
-  sum, mean, max, min, variance,
-  reshape, flatten, unsqueeze, squeeze, permute, transpose, expand, slice, pad, cat, stack,
-  matmul, bmm, linear, conv2d, convTranspose2d, maxPool2d, avgPool2d, globalAvgPool2d, detach, clone,
-} from './autograd/ops/index.ts';
-export * as F from './nn/functional/index.ts';
-
-import { getBackend, type DeviceName } from './tensor/context.ts';
-import type { MemoryInfo } from './tensor/backend.ts';
-
-/** Waits until a backend (the default one when not named) has finished the work recorded so far. */
-export function sync(device?: DeviceName): Promise<void> {
-  return getBackend(device).sync();
-}
-
-/** Live and peak bytes, live storages and pooled bytes of a backend (the default one when not named). */
-export function memory(device?: DeviceName): MemoryInfo {
-  return getBackend(device).memory();
-}
-export * as nn from './nn/index.ts';
-// Node-only: files.
+// Public API in Node: everything browsers get (src/browser.ts) plus checkpoint files.
+export * from './browser.ts';
 export { saveSafetensors, loadSafetensors } from './nn/checkpoint-file.ts';
-export { saveCheckpoint, loadCheckpoint, type TrainingState, type LoadedCheckpoint } from './nn/checkpoint.ts';
+export { saveCheckpoint, loadCheckpoint } from './nn/checkpoint.ts';

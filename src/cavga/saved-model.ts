@@ -26,8 +26,16 @@ export const trainingState = (t: CavgaTrainer): TrainingState => ({
   generators: { noise: t.noise },
 });
 
+export interface SavedModel {
+  model: Cavga;
+  /** The model with its optimisers and noise generator as saved, ready to train on. */
+  trainer: CavgaTrainer;
+  saved: SavedConfig;
+  step: number;
+}
+
 /** A model built from the config stored in a decoded checkpoint, with its weights; `source` names the file in errors. */
-export function modelFromCheckpoint(decoded: DecodedSafetensors, source: string): { model: Cavga; saved: SavedConfig; step: number } {
+export function modelFromCheckpoint(decoded: DecodedSafetensors, source: string): SavedModel {
   let saved: SavedConfig;
   try {
     saved = JSON.parse(decoded.metadata.config ?? '');
@@ -37,5 +45,5 @@ export function modelFromCheckpoint(decoded: DecodedSafetensors, source: string)
   }
   const trainer = newTrainer(saved);
   const { step } = restoreCheckpoint(decoded, trainingState(trainer), source);
-  return { model: trainer.model, saved, step };
+  return { model: trainer.model, trainer, saved, step };
 }

@@ -4,8 +4,7 @@ import { existsSync } from 'node:fs';
 import { loadSafetensors } from '../nn/checkpoint-file.ts';
 import { loadCheckpoint, saveCheckpoint } from '../nn/checkpoint.ts';
 import type { CavgaTrainer } from '../cavga/trainer.ts';
-import type { Cavga } from '../cavga/models/cavga.ts';
-import { modelFromCheckpoint, trainingState, type SavedConfig } from '../cavga/saved-model.ts';
+import { modelFromCheckpoint, trainingState, type SavedConfig, type SavedModel } from '../cavga/saved-model.ts';
 import { DataError } from '../cavga/data/index.ts';
 
 export function saveTraining(path: string, trainer: CavgaTrainer, saved: SavedConfig, step: number): Promise<void> {
@@ -18,7 +17,7 @@ export async function resumeTraining(path: string, trainer: CavgaTrainer): Promi
 }
 
 /** A model for evaluation or inference, built from the config stored in its checkpoint. */
-export async function loadModel(path: string): Promise<{ model: Cavga; saved: SavedConfig; step: number }> {
+export async function loadModel(path: string): Promise<SavedModel> {
   if (!existsSync(path)) throw new DataError(`${path}: no such checkpoint`);
   return modelFromCheckpoint(await loadSafetensors(path), path);
 }
