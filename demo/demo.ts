@@ -1,0 +1,205 @@
+// The demo page: load a checkpoint and images (file pickers or drag and drop), show each image's reconstruction, attention
+// and anomaly map with its score, and train a few steps on the built-in dataset with a live loss plot. Everything runs
+// through the library's public API, as an embedding page would use it.
+//
+// For tests and the console, `window.cavgaDemo` holds the last results and losses and counts finished actions, and
+// <body data-state> says whether the page is 'starting', 'ready', 'busy', 'error' (the last action failed; the page still
+// works) or 'no-webgpu'.
+
+import {
+  analyze, builtinTrainingData, checkpointContents, decodeImageBlob, formatAdapter, heatmapRaster, imageRaster, init,
+  lossCurves, modelFromCheckpoint, newTrainer, nn, overlayHeatmap, presetConfig, preprocess, stackImages, SYNTHETIC_CATEGORIES,
+  tensor, trainingState, trainLoop, type Image, type Raster, type SavedModel, type SyntheticCategory,
+} from 'cavga-webgpu';
+
+interface ImageResult {
+  name: string;
+  score: number;
+  map: number[];
+}
+
+interface DemoState {
+  results: ImageResult[];
+  losses: Record<string, number>[];
+  /** Actions finished (successfully or not), so a caller can wait for the one it started. */
+  actions: number;
+}
+
+declare global {
+  interface Window {
+    cavgaDemo: DemoState;
+  }
+}
+
+const demo: DemoState = { results: [], losses: [], actions: 0 };
+window.cavgaDemo = demo;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const status = $<HTMLParagraphElement>('status');
+const trainButton = $<HTMLButtonElement>('train');
+let saved: SavedModel | null = null;
+let images: { name: string; image: Image }[] = [];
+
+function setState(state: 'ready' | 'busy' | 'error' | 'no-webgpu', message: string): void {
+  document.body.dataset.state = state;
+  status.textContent = message;
+  status.classList.toggle('error', state === 'error' || state === 'no-webgpu');
+  trainButton.disabled = state === 'busy' || state === 'no-webgpu';
+}
+
+/** Runs one user action, showing its errors on the page; actions never overlap. */
+async function action(busy: string, work: () => Promise<string>): Promise<void> {
+  if (document.body.dataset.state === 'busy' || document.body.dataset.state === 'no-webgpu') return;
+  setState('busy', busy);
+  try {
+    setState('ready', await work());
+  } catch (e) {
+    console.error(e);
+    setState('error', (e as Error).message);
+  }
+  demo.actions++;
+}
+
+function canvasOf(raster: Raster, className = 'picture'): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = raster.width;
+  canvas.height = raster.height;
+  canvas.className = className;
+  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(raster.data), raster.width, raster.height), 0, 0);
+  return canvas;
+}
+
+function describeModel(m: SavedModel, source: string): string {
+  const c = m.saved.cavga;
+  return `${source}: ${c.backbone} ${c.supervision} CAVGA, ${c.imageSize}x${c.imageSize}x${c.channels}, width ${c.width}, latent ${c.latentChannels}, trained ${m.step} steps`;
+}
+
+async function loadCheckpoint(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const loaded = modelFromCheckpoint(nn.decodeSafetensors(bytes, file.name), file.name);
+  // The replaced model's weights and optimiser state free their GPU memory now rather than whenever the page closes.
+  if (saved) Object.values(checkpointContents(trainingState(saved.trainer)).tensors).forEach((t) => t.dispose());
+  saved = loaded;
+  $('model').textContent = describeModel(loaded, file.name);
+  return `Loaded ${file.name}. ${await showResults()}`;
+}
+
+async function loadImages(files: File[]): Promise<string> {
+  const decoded = [];
+  for (const file of files) decoded.push({ name: file.name, image: await decodeImageBlob(file, file.name) });
+  images = decoded;
+  return showResults();
+}
+
+/** Scores every loaded image in one batch, the way `cavga infer` does, and redraws the results table. */
+async function showResults(): Promise<string> {
+  const body = $('results').querySelector('tbody')!;
+  body.replaceChildren();
+  demo.results = [];
+  if (!saved) return images.length ? 'Images loaded; now load a checkpoint or train a model.' : 'Load a checkpoint and images.';
+  if (!images.length) return 'Model ready; now load images.';
+  const { imageSize: size, channels } = saved.saved.cavga;
+  const inputs = images.map(({ name, image }) => preprocess(image, name, { size, channels, convertChannels: true }));
+  const { data, shape } = stackImages(inputs, channels, size);
+  const batch = tensor(data, shape);
+  const analysis = analyze(saved.model, batch);
+  const scores = await analysis.score.data();
+  const maps = await analysis.map.data();
+  const reconstructions = await analysis.reconstruction.data();
+  const attention = analysis.attention ? await analysis.attention.data() : null;
+  [batch, analysis.score, analysis.map, analysis.reconstruction, analysis.attention].forEach((t) => t?.dispose());
+  const plane = size * size;
+  images.forEach(({ name }, k) => {
+    const map = Array.from(maps.slice(k * plane, (k + 1) * plane));
+    const input = imageRaster({ width: size, height: size, channels, data: inputs[k] });
+    const reconstruction = imageRaster({ width: size, height: size, channels, data: Float32Array.from(reconstructions.slice(k * channels * plane, (k + 1) * channels * plane)) });
+    const row = document.createElement('tr');
+    const cell = (content: Node | string) => row.appendChild(document.createElement('td')).append(content);
+    cell(name);
+    cell(canvasOf(input));
+    cell(canvasOf(reconstruction));
+    cell(attention ? canvasOf(heatmapRaster(attention.slice(k * plane, (k + 1) * plane), size, size)) : 'none (this model has no attention)');
+    cell(canvasOf(overlayHeatmap(input, map)));
+    cell(scores[k].toFixed(5));
+    body.append(row);
+    demo.results.push({ name, score: scores[k], map });
+  });
+  return `Scored ${images.length} image(s): the anomaly map is red where the model sees an anomaly; higher scores are more anomalous.`;
+}
+
+function drawLosses(): void {
+  const names = ['total', 'reconstruction', 'discriminator'].filter((n) => n in (demo.losses[0] ?? {}));
+  const steps = demo.losses.map((l) => l.step);
+  const chart = lossCurves(names.map((name) => ({ name, steps, values: demo.losses.map((l) => l[name]) })), { width: 560, height: 300 });
+  $<HTMLCanvasElement>('loss').getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(chart.data), chart.width, chart.height), 0, 0);
+}
+
+/** Trains the loaded model (or a new CAVGA-Du with `cavga train`'s defaults) on one category of the built-in dataset. */
+async function train(): Promise<string> {
+  const steps = Number($<HTMLInputElement>('steps').value);
+  const batchSize = Number($<HTMLInputElement>('batch').value);
+  if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`Steps must be a positive integer, got '${$<HTMLInputElement>('steps').value}'`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`Batch must be a positive integer, got '${$<HTMLInputElement>('batch').value}'`);
+  if (!saved) {
+    const config = { cavga: presetConfig('cavga-du', { imageSize: 64, width: 8, latentChannels: 16 }), seed: 0 };
+    const trainer = newTrainer(config);
+    saved = { model: trainer.model, trainer, saved: config, step: 0 };
+  }
+  const model = saved;
+  const category = $<HTMLSelectElement>('category').value as SyntheticCategory;
+  const data = builtinTrainingData(model.saved.cavga, { category, count: 200, seed: model.saved.seed });
+  demo.losses = [];
+  const end = await trainLoop({
+    trainer: model.trainer, data, batchSize, seed: model.saved.seed, startStep: model.step, steps: model.step + steps,
+    checkpointEvery: steps, saveCheckpoint: async () => {},
+    onStep: (step, losses) => {
+      demo.losses.push({ step: step + 1, ...losses });
+      drawLosses();
+      status.textContent = `Training on ${category}: step ${step + 1} of ${model.step + steps}, loss ${losses.total.toFixed(4)}`;
+    },
+  });
+  if (end.reason === 'non-finite') throw new Error(`Training stopped: the ${end.term} loss became non-finite at step ${end.step + 1}; the model's weights are no longer usable`);
+  model.step = end.step;
+  $('model').textContent = describeModel(model, 'Trained in this page');
+  return `Trained ${steps} steps on ${category}. ${await showResults()}`;
+}
+
+/** Checkpoints first, so that images dropped together with one are scored by it. */
+function openFiles(files: File[]): Promise<void> {
+  const checkpoints = files.filter((f) => f.name.endsWith('.safetensors'));
+  const pictures = files.filter((f) => !f.name.endsWith('.safetensors'));
+  return action('Loading…', async () => {
+    if (checkpoints.length > 1) throw new Error(`Give one checkpoint at a time (got ${checkpoints.map((f) => f.name).join(', ')})`);
+    const messages = [];
+    if (checkpoints.length) messages.push(await loadCheckpoint(checkpoints[0]));
+    if (pictures.length) messages.push(await loadImages(pictures));
+    return messages.join(' ');
+  });
+}
+
+function wire(): void {
+  const category = $<HTMLSelectElement>('category');
+  for (const name of SYNTHETIC_CATEGORIES) category.add(new Option(name, name));
+  $<HTMLInputElement>('checkpoint').addEventListener('change', (e) => openFiles(Array.from((e.target as HTMLInputElement).files ?? [])));
+  $<HTMLInputElement>('images').addEventListener('change', (e) => openFiles(Array.from((e.target as HTMLInputElement).files ?? [])));
+  trainButton.addEventListener('click', () => action('Generating the built-in images…', train));
+  const drop = $('drop');
+  document.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.classList.add('over');
+  });
+  document.addEventListener('dragleave', () => drop.classList.remove('over'));
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    void openFiles(Array.from(e.dataTransfer?.files ?? []));
+  });
+}
+
+wire();
+try {
+  const gpu = await init();
+  setState('ready', `WebGPU ready (${formatAdapter(gpu.rt.info)}). Load a checkpoint and images, or train a model.`);
+} catch (e) {
+  setState('no-webgpu', `This page needs WebGPU, and this browser does not provide it.\n${(e as Error).message}`);
+}
