@@ -1,17 +1,21 @@
 #!/usr/bin/env node
-// Makes a WebGPU adapter available to Dawn (the `webgpu` package) on this machine.
+// Makes a WebGPU adapter available to Dawn (the `webgpu` package) on this machine, and a Chromium for the browser test.
 //
 // 1. If Dawn already finds an adapter (a GPU, or a CPU driver installed earlier), do nothing.
 // 2. On Debian or Ubuntu as root, install Mesa's lavapipe (a Vulkan driver that runs on the CPU). Debian 12's own Mesa 22 is
 //    too old for Dawn, so on bookworm the bookworm-backports suite is added by copying the existing Debian source entry.
 // 3. Anywhere else, print the exact commands to run.
+// Then Chromium (test/browser.test.ts runs the demo page in it, WebGPU on its own CPU renderer, SwiftShader): if
+// $CHROMIUM_PATH or /usr/bin/chromium exists, nothing to do; on Debian as root, install the `chromium` package; anywhere
+// else, say how (the browser test then fails with the same advice, the other tests still run).
 //
-// Idempotent; the fast path (an adapter is already there) costs one short child process.
+// Idempotent; the fast path (an adapter and Chromium are already there) costs one short child process.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const LAVAPIPE_ICD = '/usr/share/vulkan/icd.d/lvp_icd.json';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BACKPORTS_FILE = '/etc/apt/sources.list.d/bookworm-backports.sources';
 
 /** Asks Dawn for an adapter in a child process (a crash there must not take this script down). */
@@ -93,7 +97,23 @@ function instructions(os) {
   ].join('\n');
 }
 
-function main() {
+function ensureChromium(os) {
+  if (existsSync(CHROMIUM)) {
+    console.log(`setup-webgpu: chromium ready (${CHROMIUM})`);
+    return;
+  }
+  // Ubuntu's chromium package only installs a snap, which does not run in containers: only Debian's is a real browser.
+  if (process.platform !== 'linux' || os.ID !== 'debian' || process.getuid?.() !== 0) {
+    console.warn(`setup-webgpu: no Chromium at ${CHROMIUM}; the browser test needs one. Install it (Debian: sudo apt-get install chromium) ` +
+      'or set CHROMIUM_PATH to a Chromium or Chrome binary.');
+    return;
+  }
+  run('apt-get', ['update', '-q']);
+  run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium']);
+  if (!existsSync(CHROMIUM)) console.warn(`setup-webgpu: the chromium package is installed, but there is no browser at ${CHROMIUM} (CHROMIUM_PATH)`);
+}
+
+function ensureAdapter(os) {
   const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
   let adapter = probeAdapter(env);
   if (!adapter && !env.VK_ICD_FILENAMES && existsSync(LAVAPIPE_ICD)) {
@@ -103,7 +123,6 @@ function main() {
     console.log(`setup-webgpu: adapter ready (${[adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(', ')})`);
     return;
   }
-  const os = osRelease();
   const debianLike = os.ID === 'debian' || os.ID === 'ubuntu' || /debian|ubuntu/.test(os.ID_LIKE ?? '');
   const root = process.getuid?.() === 0;
   if (process.platform !== 'linux' || !debianLike || !root) {
@@ -119,4 +138,6 @@ function main() {
   console.log(`setup-webgpu: lavapipe installed; adapter ready (${adapter.description ?? adapter.vendor})`);
 }
 
-main();
+const os = osRelease();
+ensureAdapter(os);
+ensureChromium(os);
