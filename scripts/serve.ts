@@ -44,6 +44,10 @@ if (process.argv[1] === import.meta.filename) {
     console.error(`serve: --port must be an integer from 0 to 65535, got '${process.argv[at + 1]}'`);
     process.exit(2);
   }
-  const { url } = await serve(await buildBrowser(), port);
+  const root = await buildBrowser();
+  const { url } = await serve(root, port).catch((e: NodeJS.ErrnoException) => {
+    console.error(`serve: cannot listen on 127.0.0.1:${port} (${e.code === 'EADDRINUSE' ? 'in use; choose another with --port N' : e.message})`);
+    process.exit(1);
+  });
   console.log(`demo: ${url}demo/  (open it in a browser with WebGPU; Ctrl-C stops the server)`);
 }

@@ -1,5 +1,5 @@
 // The browser build end to end: Debian's Chromium (headless, WebGPU on SwiftShader) opens the demo page, loads a checkpoint
-// and an image through its file pickers, and must give the score and anomaly map that Node (Dawn on lavapipe) gives for
+// (file picker) and an image (drag and drop), and must give the score and anomaly map that Node (Dawn on lavapipe) gives for
 // the same files through the CLI's functions; then it trains two steps on the built-in dataset with finite losses, and
 // the page is saved as a screenshot. Also: a wrong file and a browser without WebGPU get clear messages, and the README's
 // minimal page gives the same score.
@@ -83,7 +83,13 @@ describe('browser build in Chromium (WebGPU on SwiftShader)', () => {
     const page = await openDemo();
     let done = await demoAction(page, () => page.setInputFiles('#checkpoint', checkpoint));
     expect(done.state, done.status).toBe('ready');
-    done = await demoAction(page, () => page.setInputFiles('#images', image));
+    // The image arrives by drag and drop (the checkpoint came through its file picker).
+    const dropped = await page.evaluateHandle((bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'grain-defect.png', { type: 'image/png' }));
+      return transfer;
+    }, [...readFileSync(image)]);
+    done = await demoAction(page, () => page.dispatchEvent('#drop', 'drop', { dataTransfer: dropped }));
     expect(done.state, done.status).toBe('ready');
     const [browserResult] = await page.evaluate(() => window.cavgaDemo.results);
     expect(browserResult.map).toHaveLength(node.map.length);
