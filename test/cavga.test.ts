@@ -10,7 +10,8 @@ import { Generator, randn, tensor } from '../src/tensor/creation.ts';
 import { tidy } from '../src/tensor/memory.ts';
 import type { Backend } from '../src/tensor/backend.ts';
 import type { Tensor } from '../src/tensor/tensor.ts';
-import { Cavga, CavgaTrainer, cavgaConfig, generatorObjective, gradCam, type CavgaConfig, type CavgaOverrides } from '../src/cavga/index.ts';
+import { Cavga, CavgaTrainer, cavgaConfig, generatorObjective, gradCam, latentScore, type CavgaConfig, type CavgaOverrides, type GradCamScore } from '../src/cavga/index.ts';
+import { Conv2d } from '../src/nn/index.ts';
 import { expectClose, randomValues, webgpu } from './helpers/backends.ts';
 
 let gpu: Backend;
@@ -34,11 +35,16 @@ const noiseFor = (model: Cavga, n: number) => {
 };
 
 describe('CAVGA objectives: autograd against finite differences (float64, every parameter tensor)', () => {
-  for (const supervision of ['unsupervised', 'weakly'] as const) {
-    it(`${supervision}: total loss, attention term differentiated through alpha`, async () => {
+  const cases: [string, CavgaOverrides][] = [
+    ['unsupervised', {}],
+    ['weakly', { supervision: 'weakly' }],
+    ['unsupervised, Grad-CAM of ||mu||^2/2, logvar bias -2', { gradCamScore: 'squared-norm', logvarBias: -2 }],
+  ];
+  for (const [name, overrides] of cases) {
+    it(`${name}: total loss, attention term differentiated through alpha`, async () => {
       await withDevice('cpu', async () => {
         // Larger attention weights than the defaults so the second-order part is not drowned by rounding.
-        const config = tiny({ supervision, weights: { reconstruction: 1, adversarial: 1, attentionExpansion: 1, classification: 1, guidedAttention: 1 } });
+        const config = tiny({ ...overrides, weights: { reconstruction: 1, adversarial: 1, attentionExpansion: 1, classification: 1, guidedAttention: 1 } });
         const model = new Cavga(config, new Generator(3));
         const batch = batchFor(config, 4, 9);
         const eps = noiseFor(model, 4);
@@ -124,6 +130,40 @@ describe('Grad-CAM', () => {
       }
       const diff = Math.max(...Array.from(alphas[0], (v, i) => Math.abs(v - alphas[1][i])));
       expect(diff).toBeGreaterThan(1e-4);
+    });
+  });
+  it("the ||mu||^2/2 score does not depend on mu's sign; sum(mu) does (its map can die when sum(mu) < 0)", async () => {
+    await withDevice(gpu, async () => {
+      const attentionOf = async (model: Cavga, score: GradCamScore) => {
+        const { features, mu } = model.encode(batchFor(model.config, 2, 4).images);
+        return (await gradCam(features, latentScore(mu, score)).attention.data()) as Float32Array;
+      };
+      const model = new Cavga(tiny({ imageSize: 32, width: 4, latentChannels: 4 }), new Generator(3)).eval();
+      const before = { sum: await attentionOf(model, 'sum'), norm: await attentionOf(model, 'squared-norm') };
+      // Negate the mu half of the 1x1 head: mu -> -mu for every input, the posterior's fit unchanged.
+      const head = model.head.heads as Conv2d;
+      const cz = model.config.latentChannels;
+      for (const p of [head.weight, head.bias!]) {
+        const sign = tensor(Array.from({ length: p.shape[0] }, (_, i) => (i < cz ? -1 : 1)), [p.shape[0], ...p.shape.slice(1).map(() => 1)]);
+        p.copy_(ops.mul(p, sign));
+      }
+      const after = { sum: await attentionOf(model, 'sum'), norm: await attentionOf(model, 'squared-norm') };
+      expectClose(after.norm, before.norm, 1e-4, 1e-5, 'attention of ||mu||^2/2 after negating mu');
+      const change = Math.max(...Array.from(after.sum, (v, i) => Math.abs(v - before.sum[i])));
+      expect(change).toBeGreaterThan(0.1);
+    });
+  });
+});
+
+describe('logvar head initialisation', () => {
+  it('logvarBias shifts the initial logvar and leaves mu and every other weight as they were', async () => {
+    await withDevice(gpu, async () => {
+      const images = batchFor(tiny({ imageSize: 32 }), 3, 6).images;
+      const [plain, shifted] = [0, -6].map((logvarBias) => new Cavga(tiny({ imageSize: 32, logvarBias }), new Generator(3)).eval());
+      const a = plain.encode(images);
+      const b = shifted.encode(images);
+      expectClose(await b.mu.data(), await a.mu.data(), 0, 1e-6, 'mu');
+      expectClose(await b.logvar.data(), Array.from(await a.logvar.data(), (v) => v - 6), 0, 1e-5, 'logvar');
     });
   });
 });

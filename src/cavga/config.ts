@@ -4,6 +4,12 @@
 export type Backbone = 'dcgan' | 'resnet18';
 export type Supervision = 'unsupervised' | 'weakly';
 export type AttentionNorm = 'max' | 'sigmoid';
+/**
+ * The unsupervised model's Grad-CAM score y: 'sum' is sum(mu) (the spec); 'squared-norm' is ||mu||^2 / 2, which does not
+ * depend on mu's sign. With 'sum', an image whose sum(mu) is negative gets sum_k alpha_k F_k < 0 almost everywhere, so
+ * ReLU leaves an all-zero map that no gradient can revive (docs/cavga.md, "Grad-CAM score").
+ */
+export type GradCamScore = 'sum' | 'squared-norm';
 /** What localises an anomaly at test time: 1 - Grad-CAM attention (CAVGA), |A| (ADVAE), the reconstruction error, or 1 - SSIM. */
 export type AnomalyMap = 'attention' | 'attention-abs' | 'error' | 'ssim';
 
@@ -34,6 +40,9 @@ export interface CavgaConfig {
   reconstructionLoss: 'mse' | 'ssim';
   anomalyMap: AnomalyMap;
   attentionNorm: AttentionNorm;
+  gradCamScore: GradCamScore;
+  /** Initial bias of the logvar head: 0 starts the posterior at std 1; -6 at std 0.05, so the decoder sees mu from step 1. */
+  logvarBias: number;
   weights: LossWeights;
   lr: number;
   betas: [number, number];
@@ -67,6 +76,8 @@ export function cavgaConfig(overrides: CavgaOverrides = {}): CavgaConfig {
     reconstructionLoss: 'mse',
     anomalyMap: 'attention',
     attentionNorm: 'max',
+    gradCamScore: 'sum',
+    logvarBias: 0,
     lr: 2e-4,
     betas: [0.5, 0.999],
     ...overrides,
@@ -87,6 +98,8 @@ export function validateConfig(c: CavgaConfig): void {
   if (!(c.latentChannels >= 1 && Number.isInteger(c.latentChannels))) fail(`latentChannels must be a positive integer, got ${c.latentChannels}`);
   if (!(c.width >= 1 && Number.isInteger(c.width))) fail(`width must be a positive integer, got ${c.width}`);
   if (c.attentionNorm !== 'max' && c.attentionNorm !== 'sigmoid') fail(`attentionNorm must be 'max' or 'sigmoid', got '${c.attentionNorm}'`);
+  if (c.gradCamScore !== 'sum' && c.gradCamScore !== 'squared-norm') fail(`gradCamScore must be 'sum' or 'squared-norm', got '${c.gradCamScore}'`);
+  if (!Number.isFinite(c.logvarBias)) fail(`logvarBias must be a finite number, got ${c.logvarBias}`);
   if (c.reconstructionLoss !== 'mse' && c.reconstructionLoss !== 'ssim') fail(`reconstructionLoss must be 'mse' or 'ssim', got '${c.reconstructionLoss}'`);
   if (!['attention', 'attention-abs', 'error', 'ssim'].includes(c.anomalyMap)) fail(`anomalyMap must be attention, attention-abs, error or ssim, got '${c.anomalyMap}'`);
   for (const [k, v] of Object.entries(c.weights)) if (!(v >= 0 && Number.isFinite(v))) fail(`loss weight ${k} must be a non-negative number, got ${v}`);

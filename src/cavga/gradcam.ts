@@ -3,10 +3,10 @@
 // included, which CAVGA's attention losses need (second-order gradients).
 
 import { grad } from '../autograd/engine.ts';
-import { abs, addScalar, div, max, mean, mul, relu, sigmoid, sum } from '../autograd/ops/index.ts';
+import { abs, addScalar, div, max, mean, mul, mulScalar, relu, sigmoid, square, sum } from '../autograd/ops/index.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { interpolate } from '../nn/functional/interpolate.ts';
-import type { AttentionNorm } from './config.ts';
+import type { AttentionNorm, GradCamScore } from './config.ts';
 
 export interface GradCamOptions {
   createGraph?: boolean;
@@ -32,6 +32,11 @@ export function gradCam(features: Tensor, score: Tensor, options: GradCamOptions
   // Max normalisation divides by (max + 1e-8): an all-zero map stays zero instead of dividing by zero.
   const attention = (options.normalize ?? 'max') === 'max' ? div(raw, addScalar(max(raw, [2, 3], true), 1e-8)) : sigmoid(raw);
   return { attention, alpha };
+}
+
+/** The unsupervised model's Grad-CAM score y from the latent mean: sum(mu), or ||mu||^2 / 2 (see GradCamScore). */
+export function latentScore(mu: Tensor, kind: GradCamScore): Tensor {
+  return kind === 'sum' ? sum(mu) : mulScalar(sum(square(mu)), 0.5);
 }
 
 /** The attention map up-sampled bilinearly to the input's side, for localisation. */

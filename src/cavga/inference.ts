@@ -6,7 +6,7 @@ import { abs, addScalar, detach, div, max, mean, rsubScalar, slice, sub, sum } f
 import { noGrad } from '../autograd/graph.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { tidy } from '../tensor/memory.ts';
-import { gradCam, upsampleAttention } from './gradcam.ts';
+import { gradCam, latentScore, upsampleAttention } from './gradcam.ts';
 import type { Cavga } from './models/cavga.ts';
 import { ssimMap } from './ssim.ts';
 
@@ -35,7 +35,7 @@ export function analyze(model: Cavga, images: Tensor): Analysis {
     let map: Tensor;
     if (c.anomalyMap === 'attention' || c.anomalyMap === 'attention-abs') {
       // Grad-CAM needs the graph from F to the score, so the encoder ran with recording on.
-      const target = c.supervision === 'weakly' ? sum(slice(model.classify(mu), 1, 1, 2)) : sum(mu);
+      const target = c.supervision === 'weakly' ? sum(slice(model.classify(mu), 1, 1, 2)) : latentScore(mu, c.gradCamScore);
       const cam = gradCam(features, target, { normalize: c.attentionNorm, absolute: c.anomalyMap === 'attention-abs' });
       attention = detach(upsampleAttention(cam.attention, c.imageSize));
       map = c.supervision === 'weakly' || c.anomalyMap === 'attention-abs' ? attention : rsubScalar(attention, 1);

@@ -8,7 +8,7 @@ import { Generator, randn } from '../tensor/creation.ts';
 import { tidy } from '../tensor/memory.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { Adam } from '../nn/index.ts';
-import { gradCam } from './gradcam.ts';
+import { gradCam, latentScore } from './gradcam.ts';
 import {
   attentionExpansionLoss, classificationLoss, discriminatorLoss, generatorAdversarialLoss, guidedAttentionLoss, klDivergence,
   reconstructionLoss,
@@ -53,7 +53,7 @@ export function generatorObjective(model: Cavga, batch: Batch, eps: Tensor, opti
   }
   const createGraph = options.secondOrder ?? true;
   if (c.supervision === 'unsupervised' && c.attentionLoss) {
-    const { attention } = gradCam(features, sum(mu), { createGraph, normalize: c.attentionNorm });
+    const { attention } = gradCam(features, latentScore(mu, c.gradCamScore), { createGraph, normalize: c.attentionNorm });
     terms.attentionMean = noGrad(() => mean(attention));
     terms.attentionExpansion = attentionExpansionLoss(attention);
     total = add(total, mulScalar(terms.attentionExpansion, w.attentionExpansion));

@@ -24,7 +24,9 @@ export function helpText(command: string, summary: string, table: OptionTable, p
   for (const [name, spec] of Object.entries(table)) {
     const value = spec.type === 'boolean' ? '' : spec.choices ? ` <${spec.choices.join('|')}>` : ` <${spec.type === 'string' ? 'value' : 'n'}>`;
     const def = spec.default !== undefined && spec.type !== 'boolean' ? ` (default ${spec.default})` : '';
-    lines.push(`  --${name}${value}`.padEnd(34) + spec.help + def);
+    const flag = `  --${name}${value}`;
+    // A long choice list gets the help on its own line rather than running into it.
+    lines.push(flag.length < 34 ? flag.padEnd(34) + spec.help + def : `${flag}\n${' '.repeat(34)}${spec.help}${def}`);
   }
   lines.push('  --help'.padEnd(34) + 'show this help');
   return lines.join('\n');

@@ -4,7 +4,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensor } from '../tensor/creation.ts';
-import { modelPresets, presetConfig, type CavgaConfig } from '../cavga/config.ts';
+import { modelPresets, presetConfig, type CavgaConfig, type GradCamScore } from '../cavga/config.ts';
 import { loadSplit, DataError } from '../cavga/data/index.ts';
 import { trainLoop } from '../cavga/train-loop.ts';
 import { ProgressBar } from '../cavga/report/index.ts';
@@ -22,16 +22,18 @@ export const trainOptions: OptionTable = {
   categories: { type: 'string', help: 'categories (MVTec, built-in) or normal classes (MNIST, CIFAR-10), comma separated' },
   'image-size': { type: 'integer', default: 64, min: 16, help: 'image side (a multiple of 16)' },
   channels: { type: 'integer', default: 3, min: 1, help: 'image channels, 1 or 3' },
-  width: { type: 'integer', default: 8, min: 1, help: 'base width of the DC-GAN networks (the paper: 64)' },
-  'latent-channels': { type: 'integer', default: 16, min: 1, help: 'channels of the latent map (the paper: 64)' },
+  width: { type: 'integer', default: 16, min: 1, help: 'base width of the DC-GAN networks (the paper: 64)' },
+  'latent-channels': { type: 'integer', default: 32, min: 1, help: 'channels of the latent map (the paper: 64)' },
   'batch-size': { type: 'integer', default: 16, min: 1, help: 'images per step' },
-  steps: { type: 'integer', default: 250, min: 1, help: 'training steps per category' },
+  steps: { type: 'integer', default: 200, min: 1, help: 'training steps per category' },
   epochs: { type: 'number', min: 0, help: 'train for this many epochs instead of --steps' },
-  lr: { type: 'number', min: 0, help: 'learning rate of both Adams (default 2e-4)' },
+  lr: { type: 'number', default: 1e-3, min: 0, help: 'learning rate of both Adams (the paper: 2e-4)' },
   'w-recon': { type: 'number', min: 0, help: 'weight of the VAE loss' },
-  'w-kl': { type: 'number', min: 0, help: 'weight of the KL term inside the VAE loss (default 1)' },
-  'w-adv': { type: 'number', min: 0, help: 'weight of the adversarial loss' },
-  'w-ae': { type: 'number', min: 0, help: 'weight of the attention expansion loss' },
+  'w-kl': { type: 'number', default: 0.01, min: 0, help: 'weight of the KL term inside the VAE loss (the paper: 1)' },
+  'w-adv': { type: 'number', default: 0.01, min: 0, help: 'weight of the adversarial loss (the paper: 1)' },
+  'w-ae': { type: 'number', default: 0.1, min: 0, help: 'weight of the attention expansion loss (the paper: 0.01)' },
+  'gradcam-score': { type: 'string', choices: ['squared-norm', 'sum'], default: 'squared-norm', help: 'Grad-CAM score y: ||mu||^2/2, or sum(mu) as the spec (unsupervised)' },
+  'logvar-bias': { type: 'number', default: -6, help: 'initial bias of the logvar head (0: the posterior starts at std 1)' },
   'w-cls': { type: 'number', min: 0, help: 'weight of the classification loss (weakly supervised)' },
   'w-cga': { type: 'number', min: 0, help: 'weight of the complementary guided attention loss (weakly supervised)' },
   'max-train': { type: 'integer', min: 1, help: 'at most this many training images (MNIST, CIFAR-10)' },
@@ -61,7 +63,7 @@ function cavgaOf(v: Parsed): CavgaConfig {
   try {
     return presetConfig(v.model as string, {
       imageSize: v['image-size'] as number, channels, width: v.width as number, latentChannels: v['latent-channels'] as number,
-      weights, ...(v.lr !== undefined ? { lr: v.lr as number } : {}),
+      weights, lr: v.lr as number, gradCamScore: v['gradcam-score'] as GradCamScore, logvarBias: v['logvar-bias'] as number,
     });
   } catch (e) {
     throw new UsageError(`cavga train: ${(e as Error).message}`);

@@ -31,7 +31,7 @@ export class Cavga extends Module {
     const g = generator;
     this.encoder = this.registerModule('encoder', c.backbone === 'dcgan' ? new DcganEncoder(c.channels, c.width, g) : new ResNet18Encoder(c.channels, g));
     const shape = { featureChannels: this.encoder.outChannels, latentChannels: c.latentChannels, side: latentSide(c), flat: c.flatLatent };
-    this.head = this.registerModule('head', new LatentHead(shape, g));
+    this.head = this.registerModule('head', new LatentHead(shape, g, c.logvarBias));
     this.toMap = c.flatLatent ? this.registerModule('to_map', new LatentToMap(shape, g)) : null;
     this.decoder = this.registerModule('decoder', c.backbone === 'dcgan'
       ? new DcganDecoder(c.latentChannels, c.channels, c.width, g)

@@ -2,8 +2,9 @@
 // and logvar heads. The block keeps Grad-CAM meaningful: with a linear path from F to the score, alpha = mean(dy/dF) would
 // be the same for every image and the attention a fixed channel mix (cavga-spec.md, "Pitfall").
 
-import { reshape, slice } from '../../autograd/ops/index.ts';
-import type { Generator } from '../../tensor/creation.ts';
+import { add, reshape, slice } from '../../autograd/ops/index.ts';
+import { noGrad } from '../../autograd/graph.ts';
+import { tensor, type Generator } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { BatchNorm2d, Conv2d, Flatten, LeakyReLU, Linear, Module, Sequential } from '../../nn/index.ts';
 
@@ -18,7 +19,8 @@ export class LatentHead extends Module {
   readonly block: Sequential;
   readonly heads: Module; // mu and logvar side by side: 2 * latentChannels outputs
 
-  constructor(readonly shape: LatentShape, g?: Generator) {
+  /** `logvarBias` starts the logvar head's outputs there (CavgaConfig.logvarBias). */
+  constructor(readonly shape: LatentShape, g?: Generator, logvarBias = 0) {
     super();
     const k = shape.featureChannels;
     this.block = this.registerModule('block', new Sequential(
@@ -26,9 +28,11 @@ export class LatentHead extends Module {
       new BatchNorm2d(k, { init: 'dcgan', generator: g }),
       new LeakyReLU(0.2),
     ));
-    this.heads = this.registerModule('heads', shape.flat
-      ? new Sequential(new Flatten(), new Linear(k * shape.side * shape.side, 2 * shape.latentChannels, { generator: g }))
-      : new Conv2d(k, 2 * shape.latentChannels, 1, { init: 'dcgan', generator: g }));
+    const cz = shape.latentChannels;
+    const output = shape.flat ? new Linear(k * shape.side * shape.side, 2 * cz, { generator: g }) : new Conv2d(k, 2 * cz, 1, { init: 'dcgan', generator: g });
+    this.heads = this.registerModule('heads', shape.flat ? new Sequential(new Flatten(), output) : output);
+    const shift = tensor(Array.from({ length: 2 * cz }, (_, i) => (i < cz ? 0 : logvarBias)));
+    noGrad(() => output.bias!.copy_(add(output.bias!, shift)));
   }
 
   /** mu and logvar: [n, cz, side, side], or [n, cz] for a flat latent. */
