@@ -8,7 +8,7 @@
 
 import {
   analyze, builtinTrainingData, checkpointContents, decodeImageBlob, formatAdapter, heatmapRaster, imageRaster, init,
-  lossCurves, modelFromCheckpoint, newTrainer, nn, overlayHeatmap, presetConfig, preprocess, stackImages, SYNTHETIC_CATEGORIES,
+  lossCurves, modelFromCheckpoint, newTrainer, nn, overlayHeatmap, presetConfig, preprocess, shortTraining, stackImages, SYNTHETIC_CATEGORIES,
   tensor, trainingState, trainLoop, type Image, type Raster, type SavedModel, type SyntheticCategory,
 } from 'cavga-webgpu';
 
@@ -141,7 +141,7 @@ async function train(): Promise<string> {
   if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`Steps must be a positive integer, got '${$<HTMLInputElement>('steps').value}'`);
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`Batch must be a positive integer, got '${$<HTMLInputElement>('batch').value}'`);
   if (!saved) {
-    const config = { cavga: presetConfig('cavga-du', { imageSize: 64, width: 8, latentChannels: 16 }), seed: 0 };
+    const config = { cavga: presetConfig('cavga-du', { ...shortTraining, imageSize: 64 }), seed: 0 };
     const trainer = newTrainer(config);
     saved = { model: trainer.model, trainer, saved: config, step: 0 };
   }

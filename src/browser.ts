@@ -37,7 +37,7 @@ export * as nn from './nn/index.ts';
 export { checkpointContents, restoreCheckpoint, type TrainingState, type LoadedCheckpoint } from './nn/checkpoint-state.ts';
 
 // CAVGA
-export { cavgaConfig, presetConfig, modelPresets, type CavgaConfig, type CavgaOverrides, type ModelName } from './cavga/config.ts';
+export { cavgaConfig, presetConfig, modelPresets, shortTraining, type GradCamScore, type CavgaConfig, type CavgaOverrides, type ModelName } from './cavga/config.ts';
 export { Cavga } from './cavga/models/cavga.ts';
 export { CavgaTrainer, type Batch, type StepLosses } from './cavga/trainer.ts';
 export { trainLoop, type TrainingData, type TrainLoopOptions, type LoopEnd } from './cavga/train-loop.ts';

@@ -122,6 +122,19 @@ export const modelPresets = {
 
 export type ModelName = keyof typeof modelPresets;
 
+/**
+ * `cavga train`'s defaults and the demo's new model: the paper's choices, changed where a few hundred steps on a CPU need
+ * it (docs/cavga.md, "The default run").
+ */
+export const shortTraining = {
+  width: 16,
+  latentChannels: 32,
+  lr: 1e-3,
+  logvarBias: -6,
+  gradCamScore: 'squared-norm',
+  weights: { kl: 0.01, adversarial: 0.01, attentionExpansion: 0.1 },
+} satisfies CavgaOverrides;
+
 export function presetConfig(name: string, overrides: CavgaOverrides = {}): CavgaConfig {
   const preset = (modelPresets as Record<string, CavgaOverrides>)[name];
   if (!preset) throw new Error(`unknown model '${name}'; choose one of ${Object.keys(modelPresets).join(', ')}`);

@@ -4,10 +4,10 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tensor } from '../tensor/creation.ts';
-import { modelPresets, presetConfig, type CavgaConfig, type GradCamScore } from '../cavga/config.ts';
+import { modelPresets, presetConfig, shortTraining, type CavgaConfig, type GradCamScore } from '../cavga/config.ts';
 import { loadSplit, DataError } from '../cavga/data/index.ts';
 import { trainLoop } from '../cavga/train-loop.ts';
-import { ProgressBar } from '../cavga/report/index.ts';
+import { formatMetric, ProgressBar } from '../cavga/report/index.ts';
 import { helpText, parseOptions, UsageError, type OptionTable, type Parsed } from './args.ts';
 import { DATASETS, loadCategories, type DatasetKind } from './data-source.ts';
 import { evaluateModel, type CategoryEvaluation } from './evaluate.ts';
@@ -22,18 +22,18 @@ export const trainOptions: OptionTable = {
   categories: { type: 'string', help: 'categories (MVTec, built-in) or normal classes (MNIST, CIFAR-10), comma separated' },
   'image-size': { type: 'integer', default: 64, min: 16, help: 'image side (a multiple of 16)' },
   channels: { type: 'integer', default: 3, min: 1, help: 'image channels, 1 or 3' },
-  width: { type: 'integer', default: 16, min: 1, help: 'base width of the DC-GAN networks (the paper: 64)' },
-  'latent-channels': { type: 'integer', default: 32, min: 1, help: 'channels of the latent map (the paper: 64)' },
+  width: { type: 'integer', default: shortTraining.width, min: 1, help: 'base width of the DC-GAN networks (the paper: 64)' },
+  'latent-channels': { type: 'integer', default: shortTraining.latentChannels, min: 1, help: 'channels of the latent map (the paper: 64)' },
   'batch-size': { type: 'integer', default: 16, min: 1, help: 'images per step' },
   steps: { type: 'integer', default: 200, min: 1, help: 'training steps per category' },
   epochs: { type: 'number', min: 0, help: 'train for this many epochs instead of --steps' },
-  lr: { type: 'number', default: 1e-3, min: 0, help: 'learning rate of both Adams (the paper: 2e-4)' },
+  lr: { type: 'number', default: shortTraining.lr, min: 0, help: 'learning rate of both Adams (the paper: 2e-4)' },
   'w-recon': { type: 'number', min: 0, help: 'weight of the VAE loss' },
-  'w-kl': { type: 'number', default: 0.01, min: 0, help: 'weight of the KL term inside the VAE loss (the paper: 1)' },
-  'w-adv': { type: 'number', default: 0.01, min: 0, help: 'weight of the adversarial loss (the paper: 1)' },
-  'w-ae': { type: 'number', default: 0.1, min: 0, help: 'weight of the attention expansion loss (the paper: 0.01)' },
-  'gradcam-score': { type: 'string', choices: ['squared-norm', 'sum'], default: 'squared-norm', help: 'Grad-CAM score y: ||mu||^2/2, or sum(mu) as the spec (unsupervised)' },
-  'logvar-bias': { type: 'number', default: -6, help: 'initial bias of the logvar head (0: the posterior starts at std 1)' },
+  'w-kl': { type: 'number', default: shortTraining.weights.kl, min: 0, help: 'weight of the KL term inside the VAE loss (the paper: 1)' },
+  'w-adv': { type: 'number', default: shortTraining.weights.adversarial, min: 0, help: 'weight of the adversarial loss (the paper: 1)' },
+  'w-ae': { type: 'number', default: shortTraining.weights.attentionExpansion, min: 0, help: 'weight of the attention expansion loss (the paper: 0.01)' },
+  'gradcam-score': { type: 'string', choices: ['squared-norm', 'sum'], default: shortTraining.gradCamScore, help: 'Grad-CAM score y: ||mu||^2/2, or sum(mu) as the spec (unsupervised)' },
+  'logvar-bias': { type: 'number', default: shortTraining.logvarBias, help: 'initial bias of the logvar head (0: the posterior starts at std 1)' },
   'w-cls': { type: 'number', min: 0, help: 'weight of the classification loss (weakly supervised)' },
   'w-cga': { type: 'number', min: 0, help: 'weight of the complementary guided attention loss (weakly supervised)' },
   'max-train': { type: 'integer', min: 1, help: 'at most this many training images (MNIST, CIFAR-10)' },
@@ -164,7 +164,8 @@ export async function train(argv: string[]): Promise<number> {
       const evaluation = await evaluateModel(trainer.model, test, category.name);
       writeFileSync(join(dir, 'samples.png'), evaluation.grid);
       evaluations.push(evaluation);
-      log(`${category.name}: image AUROC ${evaluation.metrics.imageAuroc.toFixed(3)}, pixel AUROC ${evaluation.metrics.pixelAuroc.toFixed(3)}, IoU ${evaluation.metrics.iou.toFixed(3)}`);
+      const m = evaluation.metrics;
+      log(`${category.name}: image AUROC ${formatMetric(m.imageAuroc)}, pixel AUROC ${formatMetric(m.pixelAuroc)}, IoU ${formatMetric(m.iou)}`);
     }
   } finally {
     signals.release();

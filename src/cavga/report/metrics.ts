@@ -165,10 +165,12 @@ const COLUMNS: [keyof CategoryMetrics, string][] = [
   ['detectionAccuracy', 'detection acc.'],
 ];
 
+/** A metric for people: three decimals, or "n/a" where the data has no such metric (no masks: no pixel AUROC). */
+export const formatMetric = (v: number): string => (Number.isNaN(v) ? 'n/a' : v.toFixed(3));
+
 /** The table's cells: header then one row per category and the mean, shared by the markdown and HTML renderings. */
 export function metricsRows(report: MetricsReport): string[][] {
-  const cell = (v: string | number, isCount: boolean): string =>
-    typeof v === 'string' || isCount ? String(v) : Number.isNaN(v) ? 'n/a' : v.toFixed(3);
+  const cell = (v: string | number, isCount: boolean): string => (typeof v === 'string' || isCount ? String(v) : formatMetric(v));
   return [
     COLUMNS.map(([, title]) => title),
     ...[...report.categories, report.mean].map((m) =>

@@ -4,6 +4,7 @@
 import { drawText, fitText, GLYPH_HEIGHT, textWidth } from './bitmap-font.ts';
 import { createRaster, drawLine, fillRect, type Raster, type Rgb } from './raster.ts';
 import type { RocCurve } from './roc.ts';
+import { formatMetric } from './metrics.ts';
 
 /** Tableau's ten categorical colours: distinguishable from one another and on white. */
 export const PALETTE: Rgb[] = [
@@ -277,7 +278,7 @@ export function rocCurves(curves: NamedRoc[], options: ChartOptions = {}): Raste
   const series: Series[] = [
     { name: 'chance', x: [0, 1], y: [0, 1], color: [150, 150, 150], dash: [6, 4], inLegend: false },
     ...curves.map((c, k) => ({
-      name: `${c.name} (AUROC ${Number.isNaN(c.auroc) ? 'n/a' : c.auroc.toFixed(3)})`,
+      name: `${c.name} (AUROC ${formatMetric(c.auroc)})`,
       x: c.fpr,
       y: c.tpr,
       color: PALETTE[k % PALETTE.length],
