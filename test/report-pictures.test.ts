@@ -8,7 +8,7 @@ import { heatmapRaster, overlayHeatmap, turbo } from '../src/cavga/report/colorm
 import { htmlReport } from '../src/cavga/report/html-report.ts';
 import { imageRaster, sampleGrid, type GridSample, type PlanarImage } from '../src/cavga/report/image-grid.ts';
 import { evaluateCategory, metricsReport } from '../src/cavga/report/metrics.ts';
-import { lossCurves, PALETTE, renderLineChart, rocCurves } from '../src/cavga/report/plots.ts';
+import { linearTicks, lossCurves, PALETTE, renderLineChart, rocCurves } from '../src/cavga/report/plots.ts';
 import { formatDuration, formatValue, ProgressBar } from '../src/cavga/report/progress.ts';
 import { createRaster, type Raster } from '../src/cavga/report/raster.ts';
 import { encodePng } from '../src/cavga/report/raster-png.ts';
@@ -135,6 +135,13 @@ describe('sample grid', () => {
 });
 
 describe('charts', () => {
+  it('ticks: nice steps, and whole steps only where x counts steps', () => {
+    linearTicks(3, 4).forEach((t, i) => expect(t).toBeCloseTo(3 + 0.2 * i, 12));
+    expect(linearTicks(3, 4)).toHaveLength(6);
+    expect(linearTicks(3, 4, 1)).toEqual([3, 4]);
+    expect(linearTicks(0, 500, 1)).toEqual([0, 100, 200, 300, 400, 500]);
+  });
+
   it('draws loss curves in palette colours with a title', () => {
     const steps = Array.from({ length: 500 }, (_, i) => i);
     const png = decode(

@@ -40,6 +40,8 @@ export interface ChartOptions {
   /** Axis ranges; fitted to the data (y padded to whole ticks) when absent. */
   xRange?: [number, number];
   yRange?: [number, number];
+  /** x values are whole numbers (steps): no tick between two of them. */
+  integerX?: boolean;
   /** Logarithmic y axis, for losses that fall by orders of magnitude; values <= 0 are left out. */
   logY?: boolean;
   /** Legend corner inside the plot; 'auto' (the default) takes the corner that hides the fewest curve pixels. */
@@ -60,8 +62,8 @@ function niceStep(lo: number, hi: number, count: number): number {
   return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * power;
 }
 
-function linearTicks(lo: number, hi: number): number[] {
-  const step = niceStep(lo, hi, 6);
+export function linearTicks(lo: number, hi: number, minStep = 0): number[] {
+  const step = Math.max(niceStep(lo, hi, 6), minStep);
   const ticks: number[] = [];
   // Multiplying an integer by the step, rather than accumulating, keeps labels free of drift like 0.30000000000000004.
   for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) ticks.push(k * step);
@@ -121,7 +123,7 @@ export function renderLineChart(series: Series[], options: ChartOptions = {}): R
       [y0, y1] = [Math.floor(y0 / step) * step, Math.ceil(y1 / step) * step];
     }
   }
-  const xTicks = linearTicks(x0, x1);
+  const xTicks = linearTicks(x0, x1, options.integerX ? 1 : 0);
   const yTicks = logY ? logTicks(y0, y1) : linearTicks(y0, y1);
   const xSpacing = xTicks.length > 1 ? xTicks[1] - xTicks[0] : 1;
   const ySpacing = yTicks.length > 1 ? yTicks[1] - yTicks[0] : 1;
@@ -264,7 +266,7 @@ export function lossCurves(losses: LossSeries[], options: ChartOptions & { smoot
     }
     series.push({ name: loss.name, x: loss.steps, y: smooth, color });
   });
-  return renderLineChart(series, { title: 'loss', xLabel: 'step', ...chart });
+  return renderLineChart(series, { title: 'loss', xLabel: 'step', integerX: true, ...chart });
 }
 
 export interface NamedRoc extends RocCurve {
