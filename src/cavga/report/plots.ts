@@ -66,7 +66,7 @@ export function linearTicks(lo: number, hi: number, minStep = 0): number[] {
   const step = Math.max(niceStep(lo, hi, 6), minStep);
   const ticks: number[] = [];
   // Multiplying an integer by the step, rather than accumulating, keeps labels free of drift like 0.30000000000000004.
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) ticks.push(k * step);
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) ticks.push(k * step + 0); // + 0: no -0 tick
   return ticks;
 }
 
