@@ -6,6 +6,7 @@ import { add, reshape, slice } from '../../autograd/ops/index.ts';
 import { noGrad } from '../../autograd/graph.ts';
 import { tensor, type Generator } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
+import { tidy } from '../../tensor/memory.ts';
 import { BatchNorm2d, Conv2d, Flatten, LeakyReLU, Linear, Module, Sequential } from '../../nn/index.ts';
 
 export interface LatentShape {
@@ -31,8 +32,9 @@ export class LatentHead extends Module {
     const cz = shape.latentChannels;
     const output = shape.flat ? new Linear(k * shape.side * shape.side, 2 * cz, { generator: g }) : new Conv2d(k, 2 * cz, 1, { init: 'dcgan', generator: g });
     this.heads = this.registerModule('heads', shape.flat ? new Sequential(new Flatten(), output) : output);
-    const shift = tensor(Array.from({ length: 2 * cz }, (_, i) => (i < cz ? 0 : logvarBias)));
-    noGrad(() => output.bias!.copy_(add(output.bias!, shift)));
+    tidy(() => noGrad(() => {
+      output.bias!.copy_(add(output.bias!, tensor(Array.from({ length: 2 * cz }, (_, i) => (i < cz ? 0 : logvarBias)))));
+    }));
   }
 
   /** mu and logvar: [n, cz, side, side], or [n, cz] for a flat latent. */
