@@ -60,12 +60,17 @@ async function action(busy: string, work: () => Promise<string>): Promise<void> 
   demo.actions++;
 }
 
+/** Draws a raster at the canvas's top left. */
+function paint(canvas: HTMLCanvasElement, raster: Raster): void {
+  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(raster.data), raster.width, raster.height), 0, 0);
+}
+
 function canvasOf(raster: Raster, className = 'picture'): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
   canvas.width = raster.width;
   canvas.height = raster.height;
   canvas.className = className;
-  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(raster.data), raster.width, raster.height), 0, 0);
+  paint(canvas, raster);
   return canvas;
 }
 
@@ -131,7 +136,7 @@ function drawLosses(): void {
   const names = ['total', 'reconstruction', 'discriminator'].filter((n) => n in (demo.losses[0] ?? {}));
   const steps = demo.losses.map((l) => l.step);
   const chart = lossCurves(names.map((name) => ({ name, steps, values: demo.losses.map((l) => l[name]) })), { width: 560, height: 300 });
-  $<HTMLCanvasElement>('loss').getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(chart.data), chart.width, chart.height), 0, 0);
+  paint($<HTMLCanvasElement>('loss'), chart);
 }
 
 /** Trains the loaded model (or a new CAVGA-Du with `cavga train`'s defaults) on one category of the built-in dataset. */

@@ -4,7 +4,7 @@
 import { tensor } from '../tensor/creation.ts';
 import type { CavgaConfig } from './config.ts';
 import { preprocess, stack } from './data/image.ts';
-import { syntheticGood, SYNTHETIC_CATEGORIES, type SyntheticCategory } from './data/synthetic-images.ts';
+import { syntheticCategory, syntheticGood, type SyntheticCategory } from './data/synthetic-images.ts';
 import type { TrainingData } from './train-loop.ts';
 
 export interface BuiltinTrainingOptions {
@@ -15,7 +15,7 @@ export interface BuiltinTrainingOptions {
 }
 
 export function builtinTrainingData(config: CavgaConfig, { category, count, seed }: BuiltinTrainingOptions): TrainingData {
-  if (!SYNTHETIC_CATEGORIES.includes(category)) throw new Error(`built-in dataset: unknown category '${category}'; choose from ${SYNTHETIC_CATEGORIES.join(', ')}`);
+  syntheticCategory(category);
   // Weakly supervised models learn from labelled anomalies, which the built-in training split does not have.
   if (config.supervision !== 'unsupervised') throw new Error('built-in training data: only unsupervised models train on it (its training split has no anomalies)');
   const p = { size: config.imageSize, channels: config.channels, convertChannels: true };

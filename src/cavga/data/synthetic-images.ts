@@ -1,6 +1,7 @@
 // The built-in dataset's images, generated in memory from (seed, category, split, index) alone: the same pure code serves
 // synthetic.ts (which caches them as PNG files for Node) and the browser, which trains on them without any files.
 
+import { DataError } from './errors.ts';
 import type { Image } from './image.ts';
 import { keyedRng } from './random.ts';
 import { paintDefect, type DefectKind, type Subtlety } from './synthetic-defects.ts';
@@ -8,6 +9,12 @@ import { surfaces, type Random } from './synthetic-surfaces.ts';
 
 export type SyntheticCategory = keyof typeof surfaces;
 export const SYNTHETIC_CATEGORIES = Object.keys(surfaces) as SyntheticCategory[];
+
+/** `name` as a category of the built-in dataset, or one DataError naming the choices. */
+export function syntheticCategory(name: string): SyntheticCategory {
+  if (!(SYNTHETIC_CATEGORIES as string[]).includes(name)) throw new DataError(`built-in dataset: unknown category '${name}'; choose from ${SYNTHETIC_CATEGORIES.join(', ')}`);
+  return name as SyntheticCategory;
+}
 
 export const DEFECT_KINDS: Record<SyntheticCategory, DefectKind[]> = {
   weave: ['hole', 'spot', 'contamination', 'missing'],

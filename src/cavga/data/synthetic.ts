@@ -23,7 +23,7 @@ import { DataError } from './errors.ts';
 import { convertChannels, type Image } from './image.ts';
 import { writePng } from './png.ts';
 import type { DefectKind, Subtlety } from './synthetic-defects.ts';
-import { SYNTHETIC_CATEGORIES, syntheticDefect, syntheticGood, type SyntheticCategory } from './synthetic-images.ts';
+import { SYNTHETIC_CATEGORIES, syntheticCategory, syntheticDefect, syntheticGood, type SyntheticCategory } from './synthetic-images.ts';
 
 /** Bump whenever the generated images change, so old caches are regenerated. */
 export const SYNTHETIC_VERSION = 1;
@@ -102,7 +102,7 @@ export function ensureSynthetic(options: SyntheticOptions): Record<SyntheticCate
   }
   const dirs = {} as Record<SyntheticCategory, string>;
   for (const category of categories) {
-    if (!SYNTHETIC_CATEGORIES.includes(category)) throw new DataError(`synthetic dataset: unknown category '${category}'; choose from ${SYNTHETIC_CATEGORIES.join(', ')}`);
+    syntheticCategory(category);
     const dir = join(root, category);
     dirs[category] = dir;
     const cached = readManifest(dir);

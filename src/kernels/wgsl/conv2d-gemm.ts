@@ -7,8 +7,9 @@
 //   at = (r * outStepY + outOffY, q * outStepX + outOffX)
 // and the same along x. Each output position can also own a block of blockH x blockW positions starting at
 // (r * outStepY + blockOffY, ...), of which it writes zeros to all but `at`: the input gradient of a strided conv whose
-// taps reach one phase only (a 1x1 stride-2 downsample) then writes the other phases' zeros in the same dispatch. As a GEMM: rows m = (b, r, q), columns c, reduction k = (ch, ty, tx); the im2col matrix is never
-// built, the loads compute its addresses.
+// taps reach one phase only (a 1x1 stride-2 downsample) then writes the other phases' zeros in the same dispatch.
+// As a GEMM: rows m = (b, r, q), columns c, reduction k = (ch, ty, tx); the im2col matrix is never built, the loads compute
+// its addresses.
 //
 // Register blocking without workgroup memory: each invocation owns PIXELS rows (strided by the workgroup size, so
 // neighbouring invocations read neighbouring pixels) and a block of `cb` columns shared by its whole workgroup. Per
