@@ -7,9 +7,9 @@
 // works) or 'no-webgpu'.
 
 import {
-  analyze, builtinTrainingData, checkpointContents, decodeImageBlob, formatAdapter, heatmapRaster, imageRaster, init,
+  analyze, builtinTrainingData, calibrate, checkpointContents, decodeImageBlob, formatAdapter, heatmapRaster, imageRaster, init,
   lossCurves, modelFromCheckpoint, newTrainer, nn, overlayHeatmap, presetConfig, preprocess, shortTraining, stackImages, SYNTHETIC_CATEGORIES,
-  tensor, trainingState, trainLoop, type Image, type Raster, type SavedModel, type SyntheticCategory,
+  tensor, trainingState, trainLoop, type Image, type Raster, type SavedModel, type SyntheticCategory, type Tensor, type TrainingData,
 } from 'cavga-webgpu';
 
 interface ImageResult {
@@ -139,6 +139,13 @@ function drawLosses(): void {
   paint($<HTMLCanvasElement>('loss'), chart);
 }
 
+/** All of `data`'s images, 16 at a time. */
+function* batchesOf(data: TrainingData): Generator<Tensor> {
+  for (let start = 0; start < data.count; start += 16) {
+    yield data.batch(Array.from({ length: Math.min(16, data.count - start) }, (_, k) => start + k)).images;
+  }
+}
+
 /** Trains the loaded model (or a new CAVGA-Du with `cavga train`'s defaults) on one category of the built-in dataset. */
 async function train(): Promise<string> {
   const steps = Number($<HTMLInputElement>('steps').value);
@@ -165,6 +172,10 @@ async function train(): Promise<string> {
   });
   if (end.reason === 'non-finite') throw new Error(`Training stopped: the ${end.term} loss became non-finite at step ${end.step + 1}; the model's weights are no longer usable`);
   model.step = end.step;
+  if (model.saved.cavga.standardize) {
+    status.textContent = 'Calibrating the anomaly map on the training images…';
+    await calibrate(model.model, batchesOf(data));
+  }
   $('model').textContent = describeModel(model, 'Trained in this page');
   return `Trained ${steps} steps on ${category}. ${await showResults()}`;
 }

@@ -37,11 +37,12 @@ export * as nn from './nn/index.ts';
 export { checkpointContents, restoreCheckpoint, type TrainingState, type LoadedCheckpoint } from './nn/checkpoint-state.ts';
 
 // CAVGA
-export { cavgaConfig, presetConfig, modelPresets, shortTraining, type GradCamScore, type CavgaConfig, type CavgaOverrides, type ModelName } from './cavga/config.ts';
+export { cavgaConfig, presetConfig, modelPresets, shortTraining, type GradCamScore, type AnomalyMap, type ImageScore, type Scoring, type CavgaConfig, type CavgaOverrides, type ModelName } from './cavga/config.ts';
 export { Cavga } from './cavga/models/cavga.ts';
 export { CavgaTrainer, type Batch, type StepLosses } from './cavga/trainer.ts';
 export { trainLoop, type TrainingData, type TrainLoopOptions, type LoopEnd } from './cavga/train-loop.ts';
 export { analyze, type Analysis } from './cavga/inference.ts';
+export { calibrate } from './cavga/calibration.ts';
 export { modelFromCheckpoint, newTrainer, trainingState, type SavedConfig, type SavedModel } from './cavga/saved-model.ts';
 export { builtinTrainingData, type BuiltinTrainingOptions } from './cavga/builtin-training.ts';
 export { DataError } from './cavga/data/errors.ts';

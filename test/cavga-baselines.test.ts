@@ -39,6 +39,7 @@ describe('every model preset and ablation trains a step and analyses images on W
     ['cavga-du', { flatLatent: true }],
     ['cavga-du', { attentionLoss: false }],
     ['cavga-dw', { adversarialLoss: false }],
+    ['cavga-dw', { anomalyMap: 'attention-error', imageScore: 'map-max', attentionExponent: 0.5 }],
   ];
   for (const [name, overrides] of cases) {
     it(`${name} ${JSON.stringify(overrides)}`, async () => {

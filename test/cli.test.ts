@@ -82,6 +82,18 @@ describe('cavga CLI', () => {
     const e = cavga(['eval', '--checkpoint', checkpoint, '--categories', 'weave', '--out', evalOut]);
     expect(e.code, e.err).toBe(0);
     expect(existsSync(join(evalOut, 'report.html'))).toBe(true);
+    // The checkpoint's own scoring, with the calibration it was saved with (nothing recalibrated).
+    expect(readFileSync(join(evalOut, 'report.html'), 'utf8')).toMatch(/anomalyMap&#34;:&#34;error&#34;,&#34;imageScore&#34;:&#34;map-max&#34;,&#34;errorSmoothing&#34;:1,&#34;attentionExponent&#34;:1,&#34;standardize&#34;:true/);
+    expect(e.out).not.toMatch(/calibrated on/);
+    // Other standardised scoring needs statistics of its own, from the category's training images.
+    const sharp = cavga(['eval', '--checkpoint', checkpoint, '--categories', 'weave', '--error-smoothing', '0', '--out', join(work, 'eval-sharp')]);
+    expect(sharp.code, sharp.err).toBe(0);
+    expect(sharp.out).toMatch(/weave: calibrated on 200 normal training images/);
+    // The same checkpoint under the paper's protocol; the report says which was used.
+    const paperOut = join(work, 'eval-paper');
+    const p = cavga(['eval', '--checkpoint', checkpoint, '--categories', 'weave', '--anomaly-map', 'attention', '--out', paperOut]);
+    expect(p.code, p.err).toBe(0);
+    expect(readFileSync(join(paperOut, 'report.html'), 'utf8')).toMatch(/anomalyMap&#34;:&#34;attention&#34;,&#34;imageScore&#34;:&#34;mean-error/);
 
     const images = join(env.XDG_CACHE_HOME, 'cavga-webgpu/builtin/weave/test/good');
     const heatmaps = join(work, 'heatmaps');
@@ -104,6 +116,10 @@ describe('cavga CLI', () => {
       [['infer', '--checkpoint', corrupt, notPng], /corrupt\.safetensors/],
       [['infer', '--checkpoint', join(work, 'run/weave/checkpoint.safetensors'), notPng], /not-a-png\.png/],
       [['eval', '--checkpoint', join(work, 'nothing.safetensors')], /nothing\.safetensors: no such checkpoint/],
+      [['eval', '--checkpoint', join(work, 'run/weave/checkpoint.safetensors'), '--anomaly-map', 'attention', '--image-score', 'map-max'], /cavga eval: .*'map-max' needs an anomaly map that keeps the error's scale/],
+      [['eval', '--checkpoint', join(work, 'run/weave/checkpoint.safetensors'), '--anomaly-map', 'attention', '--standardize', 'yes'], /cavga eval: .*standardize needs an anomaly map that keeps the error's scale .*got 'attention'/],
+      [['train', '--anomaly-map', 'attention-abs', '--image-score', 'map-max'], /cavga train: .*'attention-abs' is scaled to a maximum of 1/],
+      [['train', '--anomaly-map', 'heat'], /--anomaly-map must be one of/],
       [['frobnicate'], /unknown command 'frobnicate'/],
     ];
     for (const [args, message] of cases) {

@@ -10,8 +10,32 @@ export type AttentionNorm = 'max' | 'sigmoid';
  * ReLU leaves an all-zero map that no gradient can revive (docs/cavga.md, "Grad-CAM score").
  */
 export type GradCamScore = 'sum' | 'squared-norm';
-/** What localises an anomaly at test time: 1 - Grad-CAM attention (CAVGA), |A| (ADVAE), the reconstruction error, or 1 - SSIM. */
-export type AnomalyMap = 'attention' | 'attention-abs' | 'error' | 'ssim';
+/**
+ * What localises an anomaly at test time: 1 - Grad-CAM attention (CAVGA; A_a when weakly supervised), |A| (ADVAE), the
+ * reconstruction error, 1 - SSIM, or 'attention-error': the reconstruction error, smoothed, weighted by CAVGA's
+ * attention map (the error gives the detail the 1/8-side attention lacks; the attention damps error the model makes on
+ * normal parts, such as an object's jittered edges).
+ */
+export type AnomalyMap = 'attention' | 'attention-abs' | 'error' | 'ssim' | 'attention-error';
+/** An image's score: mean |x - x_hat| (the paper), or the maximum of the anomaly map before its per-image scaling. */
+export type ImageScore = 'mean-error' | 'map-max';
+/** The test-time choices, which `cavga eval` may change for a trained model. */
+export interface Scoring {
+  anomalyMap: AnomalyMap;
+  imageScore: ImageScore;
+  /** 'error' and 'attention-error': sigma, in input pixels, of the Gaussian that smooths the error (0: no smoothing). */
+  errorSmoothing: number;
+  /** 'attention-error': the power of the attention map that weights the error (0: the error alone, 1: their product). */
+  attentionExponent: number;
+  /**
+   * Standardise the map per pixel by its mean and spread over normal training images (the model's calibration, which
+   * `cavga train` computes after training), and scale it by the most extreme calibration value instead of per image.
+   */
+  standardize: boolean;
+}
+
+/** Maps whose values before per-image scaling say how anomalous an image is, so their maximum can be its score. */
+export const SCORING_MAPS: readonly AnomalyMap[] = ['error', 'ssim', 'attention-error'];
 
 export interface LossWeights {
   reconstruction: number; // w_r, on L = L_R + w_kl KL
@@ -22,7 +46,7 @@ export interface LossWeights {
   guidedAttention: number; // w_cga (weakly supervised)
 }
 
-export interface CavgaConfig {
+export interface CavgaConfig extends Scoring {
   backbone: Backbone;
   supervision: Supervision;
   imageSize: number; // a multiple of 16 from 16 (tiny test models) to 256
@@ -38,7 +62,6 @@ export interface CavgaConfig {
   /** false: a plain autoencoder (z = mu, no KL, no noise), for the AE baselines. */
   variational: boolean;
   reconstructionLoss: 'mse' | 'ssim';
-  anomalyMap: AnomalyMap;
   attentionNorm: AttentionNorm;
   gradCamScore: GradCamScore;
   /** Initial bias of the logvar head: 0 starts the posterior at std 1; -6 at std 0.05, so the decoder sees mu from step 1. */
@@ -75,6 +98,10 @@ export function cavgaConfig(overrides: CavgaOverrides = {}): CavgaConfig {
     variational: true,
     reconstructionLoss: 'mse',
     anomalyMap: 'attention',
+    imageScore: 'mean-error',
+    errorSmoothing: 0,
+    attentionExponent: 1,
+    standardize: false,
     attentionNorm: 'max',
     gradCamScore: 'sum',
     logvarBias: 0,
@@ -101,8 +128,22 @@ export function validateConfig(c: CavgaConfig): void {
   if (c.gradCamScore !== 'sum' && c.gradCamScore !== 'squared-norm') fail(`gradCamScore must be 'sum' or 'squared-norm', got '${c.gradCamScore}'`);
   if (!Number.isFinite(c.logvarBias)) fail(`logvarBias must be a finite number, got ${c.logvarBias}`);
   if (c.reconstructionLoss !== 'mse' && c.reconstructionLoss !== 'ssim') fail(`reconstructionLoss must be 'mse' or 'ssim', got '${c.reconstructionLoss}'`);
-  if (!['attention', 'attention-abs', 'error', 'ssim'].includes(c.anomalyMap)) fail(`anomalyMap must be attention, attention-abs, error or ssim, got '${c.anomalyMap}'`);
+  validateScoring(c);
   for (const [k, v] of Object.entries(c.weights)) if (!(v >= 0 && Number.isFinite(v))) fail(`loss weight ${k} must be a non-negative number, got ${v}`);
+}
+
+/** Checks the test-time choices, which `cavga eval` may also set for a trained model. */
+export function validateScoring(c: Scoring): void {
+  const maps: AnomalyMap[] = ['attention', 'attention-abs', 'error', 'ssim', 'attention-error'];
+  if (!maps.includes(c.anomalyMap)) throw new Error(`CAVGA config: anomalyMap must be one of ${maps.join(', ')}, got '${c.anomalyMap}'`);
+  if (c.imageScore !== 'mean-error' && c.imageScore !== 'map-max') throw new Error(`CAVGA config: imageScore must be 'mean-error' or 'map-max', got '${c.imageScore}'`);
+  if (!(c.errorSmoothing >= 0 && c.errorSmoothing <= 16)) throw new Error(`CAVGA config: errorSmoothing must be a sigma from 0 to 16 pixels, got ${c.errorSmoothing}`);
+  if (!(c.attentionExponent >= 0 && c.attentionExponent <= 16)) throw new Error(`CAVGA config: attentionExponent must be from 0 to 16, got ${c.attentionExponent}`);
+  if (typeof c.standardize !== 'boolean') throw new Error(`CAVGA config: standardize must be true or false, got ${c.standardize}`);
+  if (c.standardize && !SCORING_MAPS.includes(c.anomalyMap)) throw new Error(`CAVGA config: standardize needs an anomaly map that keeps the error's scale (${SCORING_MAPS.join(', ')}), got '${c.anomalyMap}'`);
+  if (c.imageScore === 'map-max' && !SCORING_MAPS.includes(c.anomalyMap)) {
+    throw new Error(`CAVGA config: imageScore 'map-max' needs an anomaly map that keeps the error's scale (${SCORING_MAPS.join(', ')}); '${c.anomalyMap}' is scaled to a maximum of 1 in every image`);
+  }
 }
 
 /** Side of the latent map: 1/8 of the input for both backbones. */
@@ -132,7 +173,12 @@ export const shortTraining = {
   lr: 1e-3,
   logvarBias: -6,
   gradCamScore: 'squared-norm',
-  weights: { kl: 0.01, adversarial: 0.01, attentionExpansion: 0.1 },
+  anomalyMap: 'error',
+  imageScore: 'map-max',
+  errorSmoothing: 1,
+  attentionExponent: 1,
+  standardize: true,
+  weights: { kl: 0.01, adversarial: 0.001 },
 } satisfies CavgaOverrides;
 
 export function presetConfig(name: string, overrides: CavgaOverrides = {}): CavgaConfig {

@@ -1,20 +1,35 @@
-// Test-time analysis (cavga-spec.md, "Test protocol"): the image score is mean |x - x_hat| with z = mu; the localisation
-// map, up-sampled to the input, is 1 - A for unsupervised CAVGA, A_a for the weakly supervised one, |A| for ADVAE, and the
-// reconstruction error or 1 - SSIM for the autoencoder baselines.
+// Test-time analysis (cavga-spec.md, "Test protocol"). The image score is mean |x - x_hat| with z = mu (the paper) or the
+// maximum of the anomaly map; the localisation map, up-sampled to the input, is 1 - A for unsupervised CAVGA, A_a for
+// the weakly supervised one, |A| for ADVAE, the reconstruction error or 1 - SSIM for the autoencoder baselines, or the
+// smoothed reconstruction error weighted by CAVGA's attention map ('attention-error'). Maps that keep the error's scale
+// can be standardised per pixel by the model's calibration on normal training images (see models/error-calibration.ts).
 
-import { abs, addScalar, detach, div, max, mean, rsubScalar, slice, sub, sum } from '../autograd/ops/index.ts';
+import { abs, addScalar, detach, div, max, mean, mul, pow, rsubScalar, slice, sub, sum } from '../autograd/ops/index.ts';
 import { noGrad } from '../autograd/graph.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { full } from '../tensor/creation.ts';
 import { tidy } from '../tensor/memory.ts';
+import { validateScoring, type Scoring } from './config.ts';
+import { gaussianBlur } from './gaussian-blur.ts';
 import { gradCam, latentScore, upsampleAttention } from './gradcam.ts';
 import type { Cavga } from './models/cavga.ts';
 import { ssimMap } from './ssim.ts';
 
 export interface Analysis {
   reconstruction: Tensor; // [n, c, s, s]
-  score: Tensor; // [n]: mean |x - x_hat| per image
+  score: Tensor; // [n]: higher is more anomalous
   map: Tensor; // [n, 1, s, s] in [0, 1]: higher is more anomalous
   attention: Tensor | null; // [n, 1, s, s]: the Grad-CAM attention behind the map, where there is one
+}
+
+/** What every scoring starts from: the reconstruction, the attention, and the map before standardising or scaling. */
+export interface RawAnalysis {
+  reconstruction: Tensor;
+  /** mean |x - x_hat| per image [n]. */
+  meanError: Tensor;
+  attention: Tensor | null;
+  /** [n, 1, s, s], higher is more anomalous; for the attention maps already in [0, 1]. */
+  raw: Tensor;
 }
 
 /** Scales each image's map to [0, 1] by its maximum (maps already in [0, 1] stay as they are when their max is 1). */
@@ -22,28 +37,69 @@ function perImageMax(map: Tensor): Tensor {
   return div(map, addScalar(max(map, [1, 2, 3], true), 1e-8));
 }
 
-/** Runs the model in eval mode on images [n, c, s, s] in [-1, 1]. */
-export function analyze(model: Cavga, images: Tensor): Analysis {
+/**
+ * The per-pixel error |x - x_hat| [n, c, s, s] averaged over channels and smoothed by a Gaussian (window radius 2 sigma):
+ * a defect is a region, so smoothing lifts it over single-pixel reconstruction noise. Dividing by the smoothed all-ones
+ * image keeps the border's values a weighted mean instead of fading them.
+ */
+function smoothedError(error: Tensor, sigma: number): Tensor {
+  const channelMean = mean(error, 1, true);
+  if (sigma === 0) return channelMean;
+  const side = error.shape[3];
+  const window = 2 * Math.ceil(2 * sigma) + 1;
+  const coverage = gaussianBlur(full([1, 1, side, side], 1, { device: error.backend }), window, sigma);
+  return div(gaussianBlur(channelMean, window, sigma), coverage);
+}
+
+/** The attention map to a power, as the error's weight; powers 0 and 1 skip pow (WGSL leaves pow(0, 0) undefined). */
+function attentionWeight(attentionMap: Tensor, exponent: number): Tensor | number {
+  return exponent === 0 ? 1 : exponent === 1 ? attentionMap : pow(attentionMap, exponent);
+}
+
+/** The model in eval mode on images [n, c, s, s] in [-1, 1], up to the raw map of `scoring`. */
+export function rawAnalysis(model: Cavga, images: Tensor, scoring: Scoring): RawAnalysis {
   model.eval();
   const c = model.config;
+  const { anomalyMap } = scoring;
   return tidy(() => {
     const { features, mu } = model.encode(images);
     const reconstruction = noGrad(() => model.decode(detach(mu)));
     const error = noGrad(() => abs(sub(images, reconstruction)));
-    const score = noGrad(() => mean(error, [1, 2, 3]));
     let attention: Tensor | null = null;
-    let map: Tensor;
-    if (c.anomalyMap === 'attention' || c.anomalyMap === 'attention-abs') {
+    let attentionMap: Tensor | null = null; // higher is more anomalous, in [0, 1]
+    // CAVGA's attention is computed for its pictures even when the map does not use it.
+    if (c.attentionLoss || anomalyMap === 'attention' || anomalyMap === 'attention-abs' || anomalyMap === 'attention-error') {
       // Grad-CAM needs the graph from F to the score, so the encoder ran with recording on.
       const target = c.supervision === 'weakly' ? sum(slice(model.classify(mu), 1, 1, 2)) : latentScore(mu, c.gradCamScore);
-      const cam = gradCam(features, target, { normalize: c.attentionNorm, absolute: c.anomalyMap === 'attention-abs' });
+      const cam = gradCam(features, target, { normalize: c.attentionNorm, absolute: anomalyMap === 'attention-abs' });
       attention = detach(upsampleAttention(cam.attention, c.imageSize));
-      map = c.supervision === 'weakly' || c.anomalyMap === 'attention-abs' ? attention : rsubScalar(attention, 1);
-    } else if (c.anomalyMap === 'ssim') {
-      map = noGrad(() => perImageMax(rsubScalar(mean(ssimMap(images, reconstruction), 1, true), 1)));
-    } else {
-      map = noGrad(() => perImageMax(mean(error, 1, true)));
+      attentionMap = c.supervision === 'weakly' || anomalyMap === 'attention-abs' ? attention : rsubScalar(attention, 1);
     }
-    return { reconstruction, score, map: detach(map), attention };
+    return noGrad(() => {
+      const raw =
+        anomalyMap === 'attention' || anomalyMap === 'attention-abs' ? attentionMap!
+        : anomalyMap === 'ssim' ? rsubScalar(mean(ssimMap(images, reconstruction), 1, true), 1)
+        : anomalyMap === 'error' ? smoothedError(error, scoring.errorSmoothing)
+        : mul(smoothedError(error, scoring.errorSmoothing), attentionWeight(attentionMap!, scoring.attentionExponent));
+      return { reconstruction, meanError: mean(error, [1, 2, 3]), attention, raw: detach(raw) };
+    });
+  });
+}
+
+/** Scores and maps images [n, c, s, s] in [-1, 1] with the model's own scoring, or with `scoring` where given. */
+export function analyze(model: Cavga, images: Tensor, scoring: Scoring = model.config): Analysis {
+  validateScoring(scoring);
+  if (scoring.standardize && !model.calibration.calibrated) {
+    throw new Error('CAVGA: standardised scoring needs the model calibrated on normal images (calibrate(model, images); cavga train does it after training)');
+  }
+  return tidy(() => {
+    const { reconstruction, meanError, attention, raw } = rawAnalysis(model, images, scoring);
+    return noGrad(() => {
+      const standardised = scoring.standardize ? model.calibration.forward(raw) : raw;
+      const score = scoring.imageScore === 'map-max' ? max(standardised, [1, 2, 3]) : meanError;
+      const attentionOnly = scoring.anomalyMap === 'attention' || scoring.anomalyMap === 'attention-abs';
+      const map = scoring.standardize ? model.calibration.scale(standardised) : attentionOnly ? raw : perImageMax(raw);
+      return { reconstruction, score, map: detach(map), attention };
+    });
   });
 }

@@ -5,7 +5,7 @@
 import { restoreCheckpoint, type TrainingState } from '../nn/checkpoint-state.ts';
 import type { DecodedSafetensors } from '../nn/safetensors-format.ts';
 import { Generator } from '../tensor/creation.ts';
-import { validateConfig, type CavgaConfig } from './config.ts';
+import { cavgaConfig, type CavgaConfig } from './config.ts';
 import { DataError } from './data/errors.ts';
 import { Cavga } from './models/cavga.ts';
 import { CavgaTrainer } from './trainer.ts';
@@ -34,16 +34,27 @@ export interface SavedModel {
   step: number;
 }
 
+/** A checkpoint written before models carried a calibration gets an empty one (the model's initial buffers). */
+function withCalibration(decoded: DecodedSafetensors, model: Cavga): DecodedSafetensors {
+  if ('calibration.images' in decoded.tensors) return decoded;
+  const side = model.config.imageSize;
+  const f32 = (shape: number[], value: number) => ({ dtype: 'F32', shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value) });
+  const empty = { 'calibration.mean': f32([1, 1, side, side], 0), 'calibration.spread': f32([1, 1, side, side], 1), 'calibration.threshold': f32([], 1), 'calibration.images': f32([], 0) };
+  return { ...decoded, tensors: { ...decoded.tensors, ...empty } };
+}
+
 /** A model built from the config stored in a decoded checkpoint, with its weights; `source` names the file in errors. */
 export function modelFromCheckpoint(decoded: DecodedSafetensors, source: string): SavedModel {
   let saved: SavedConfig;
   try {
     saved = JSON.parse(decoded.metadata.config ?? '');
-    validateConfig(saved.cavga);
+    // Fields added since the checkpoint was written take their defaults, which are what the code did before them.
+    saved.cavga = cavgaConfig(saved.cavga);
   } catch (e) {
     throw new DataError(`${source}: not a CAVGA checkpoint of this project (${(e as Error).message})`);
   }
   const trainer = newTrainer(saved);
-  const { step } = restoreCheckpoint(decoded, trainingState(trainer), source);
+  const { step } = restoreCheckpoint(withCalibration(decoded, trainer.model), trainingState(trainer), source);
+  trainer.model.calibration.calibrated = decoded.tensors['calibration.images']?.data[0] > 0;
   return { model: trainer.model, trainer, saved, step };
 }

@@ -1,20 +1,13 @@
 // Structural similarity (Wang et al. 2004) with an 11x11 Gaussian window (sigma 1.5), computed with the engine's conv2d so
 // that its gradient (for the AE-SSIM baseline's loss) comes from autograd.
 
-import { add, addScalar, conv2d, div, mean, mul, mulScalar, reshape, rsubScalar, square, sub } from '../autograd/ops/index.ts';
-import { tensor } from '../tensor/creation.ts';
+import { add, addScalar, div, mean, mul, mulScalar, rsubScalar, square, sub } from '../autograd/ops/index.ts';
 import { formatShape, sameShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { gaussianBlur } from './gaussian-blur.ts';
 
 const WINDOW = 11;
 const SIGMA = 1.5;
-
-function gaussianWindow(): number[] {
-  const g = Array.from({ length: WINDOW }, (_, i) => Math.exp(-((i - (WINDOW - 1) / 2) ** 2) / (2 * SIGMA * SIGMA)));
-  const total = g.reduce((a, b) => a + b, 0);
-  const g1 = g.map((v) => v / total);
-  return g1.flatMap((a) => g1.map((b) => a * b));
-}
 
 /**
  * Per-pixel SSIM of two image batches [n, c, h, w] with values spanning `dataRange` (2 for [-1, 1]); zero padding keeps
@@ -22,9 +15,7 @@ function gaussianWindow(): number[] {
  */
 export function ssimMap(x: Tensor, y: Tensor, dataRange = 2): Tensor {
   if (!sameShape(x.shape, y.shape) || x.ndim !== 4) throw new Error(`ssim: expected two [n, c, h, w] batches of one shape, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
-  const [n, c, h, w] = x.shape;
-  const window = tensor(gaussianWindow(), [1, 1, WINDOW, WINDOW], { device: x.backend });
-  const blur = (t: Tensor) => reshape(conv2d(reshape(t, [n * c, 1, h, w]), window, null, 1, (WINDOW - 1) / 2), [n, c, h, w]);
+  const blur = (t: Tensor) => gaussianBlur(t, WINDOW, SIGMA);
   const c1 = (0.01 * dataRange) ** 2;
   const c2 = (0.03 * dataRange) ** 2;
   const muX = blur(x);

@@ -2,9 +2,12 @@
 // per-image pictures for the report.
 
 import { tensor } from '../tensor/creation.ts';
+import { calibrate } from '../cavga/calibration.ts';
 import { analyze } from '../cavga/inference.ts';
+import { SCORING_MAPS, type AnomalyMap, type ImageScore, type Scoring } from '../cavga/config.ts';
 import type { Cavga } from '../cavga/models/cavga.ts';
 import type { Dataset } from '../cavga/data/index.ts';
+import type { OptionTable, Parsed } from './args.ts';
 import { encodePng, evaluateCategory, roc, sampleGrid, type CategoryMetrics, type GridSample, type NamedRoc, type ReportSample } from '../cavga/report/index.ts';
 
 export interface CategoryEvaluation {
@@ -16,8 +19,52 @@ export interface CategoryEvaluation {
 }
 
 const EVAL_BATCH = 16;
+/** Enough images for per-pixel statistics; evenly spaced through larger training sets (MNIST, CIFAR-10). */
+const CALIBRATION_IMAGES = 256;
 
-export async function evaluateModel(model: Cavga, test: Dataset, category: string, picturesPerClass = 4): Promise<CategoryEvaluation> {
+/** Calibrates the model's standardised scoring on up to CALIBRATION_IMAGES normal images of `train`. */
+export function calibrateOn(model: Cavga, train: Dataset, scoring: Scoring): Promise<number> {
+  const normal = [...train.labels.keys()].filter((i) => train.labels[i] < 0.5);
+  const stride = Math.max(1, normal.length / CALIBRATION_IMAGES);
+  const chosen = Array.from({ length: Math.min(normal.length, CALIBRATION_IMAGES) }, (_, k) => normal[Math.floor(k * stride)]);
+  function* batches() {
+    for (let i = 0; i < chosen.length; i += EVAL_BATCH) {
+      const b = train.batch(chosen.slice(i, i + EVAL_BATCH));
+      yield tensor(b.images, b.shape);
+    }
+  }
+  return calibrate(model, batches(), scoring);
+}
+
+const ANOMALY_MAPS: AnomalyMap[] = ['attention', 'attention-abs', 'error', 'ssim', 'attention-error'];
+const IMAGE_SCORES: ImageScore[] = ['mean-error', 'map-max'];
+
+/** The test-time options of train and eval; `defaultOf` describes each one's default for the help text. */
+export const scoringOptions = (defaultOf: (key: keyof Scoring) => string): OptionTable => ({
+  'anomaly-map': { type: 'string', choices: ANOMALY_MAPS, help: `localisation map: 1 - A (the paper), |A|, the error, 1 - SSIM, or the smoothed error weighted by the attention ${defaultOf('anomalyMap')}` },
+  'image-score': { type: 'string', choices: IMAGE_SCORES, help: `image score: mean |x - x_hat| (the paper) or the map's maximum ${defaultOf('imageScore')}` },
+  'error-smoothing': { type: 'number', min: 0, help: `attention-error map: sigma in pixels of the Gaussian on the error, 0 for none ${defaultOf('errorSmoothing')}` },
+  'attention-exponent': { type: 'number', min: 0, help: `attention-error map: power of the attention map that weights the error ${defaultOf('attentionExponent')}` },
+  standardize: { type: 'string', choices: ['yes', 'no'], help: `standardise the map per pixel by normal training images' error ${defaultOf('standardize')}` },
+});
+
+/**
+ * The scoring the options ask for, `defaults` filling what they leave out; where the chosen map cannot carry a default
+ * (an attention map has no error scale to take the maximum of or to standardise), the paper's choice fills in instead.
+ */
+export function scoringOf(v: Parsed, defaults: Scoring): Scoring {
+  const anomalyMap = (v['anomaly-map'] as AnomalyMap | undefined) ?? defaults.anomalyMap;
+  const scaled = SCORING_MAPS.includes(anomalyMap);
+  return {
+    anomalyMap,
+    imageScore: (v['image-score'] as ImageScore | undefined) ?? (scaled ? defaults.imageScore : 'mean-error'),
+    errorSmoothing: (v['error-smoothing'] as number | undefined) ?? defaults.errorSmoothing,
+    attentionExponent: (v['attention-exponent'] as number | undefined) ?? defaults.attentionExponent,
+    standardize: v.standardize === undefined ? defaults.standardize && scaled : v.standardize === 'yes',
+  };
+}
+
+export async function evaluateModel(model: Cavga, test: Dataset, category: string, scoring: Scoring = model.config, picturesPerClass = 4): Promise<CategoryEvaluation> {
   const { size, channels } = test;
   const plane = size * size;
   const n = test.count;
@@ -29,7 +76,7 @@ export async function evaluateModel(model: Cavga, test: Dataset, category: strin
     const indices = Array.from({ length: Math.min(EVAL_BATCH, n - start) }, (_, k) => start + k);
     const batch = test.batch(indices);
     const images = tensor(batch.images, batch.shape);
-    const result = analyze(model, images);
+    const result = analyze(model, images, scoring);
     const [s, m, r, a] = await Promise.all([result.score.data(), result.map.data(), result.reconstruction.data(), result.attention?.data()]);
     scores.set(s, start);
     maps.set(m, start * plane);

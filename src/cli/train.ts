@@ -10,7 +10,7 @@ import { trainLoop } from '../cavga/train-loop.ts';
 import { formatMetric, ProgressBar } from '../cavga/report/index.ts';
 import { helpText, parseOptions, UsageError, type OptionTable, type Parsed } from './args.ts';
 import { DATASETS, loadCategories, type DatasetKind } from './data-source.ts';
-import { evaluateModel, type CategoryEvaluation } from './evaluate.ts';
+import { calibrateOn, evaluateModel, scoringOf, scoringOptions, type CategoryEvaluation } from './evaluate.ts';
 import { newTrainer, type SavedConfig } from '../cavga/saved-model.ts';
 import { resumeTraining, saveTraining } from './model-files.ts';
 import { writeReport } from './report-files.ts';
@@ -31,9 +31,10 @@ export const trainOptions: OptionTable = {
   'w-recon': { type: 'number', min: 0, help: 'weight of the VAE loss' },
   'w-kl': { type: 'number', default: shortTraining.weights.kl, min: 0, help: 'weight of the KL term inside the VAE loss (the paper: 1)' },
   'w-adv': { type: 'number', default: shortTraining.weights.adversarial, min: 0, help: 'weight of the adversarial loss (the paper: 1)' },
-  'w-ae': { type: 'number', default: shortTraining.weights.attentionExpansion, min: 0, help: 'weight of the attention expansion loss (the paper: 0.01)' },
+  'w-ae': { type: 'number', min: 0, help: "weight of the attention expansion loss (default: the paper's 0.01)" },
   'gradcam-score': { type: 'string', choices: ['squared-norm', 'sum'], default: shortTraining.gradCamScore, help: 'Grad-CAM score y: ||mu||^2/2, or sum(mu) as the spec (unsupervised)' },
   'logvar-bias': { type: 'number', default: shortTraining.logvarBias, help: 'initial bias of the logvar head (0: the posterior starts at std 1)' },
+  ...scoringOptions((key) => `(default: ${yesNo(shortTraining[key])}${key === 'anomalyMap' ? "; the baselines: their papers' maps" : key === 'imageScore' ? '; the baselines: mean-error' : ''})`),
   'w-cls': { type: 'number', min: 0, help: 'weight of the classification loss (weakly supervised)' },
   'w-cga': { type: 'number', min: 0, help: 'weight of the complementary guided attention loss (weakly supervised)' },
   'max-train': { type: 'integer', min: 1, help: 'at most this many training images (MNIST, CIFAR-10)' },
@@ -43,6 +44,10 @@ export const trainOptions: OptionTable = {
   'checkpoint-every': { type: 'integer', default: 50, min: 1, help: 'steps between checkpoints' },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoints' },
 };
+
+function yesNo(value: unknown): unknown {
+  return value === true ? 'yes' : value === false ? 'no' : value;
+}
 
 export const trainSummary = 'Trains CAVGA (or a baseline) on each category, then evaluates it. With no options: the built-in dataset and a small CAVGA-Du.';
 
@@ -64,6 +69,8 @@ function cavgaOf(v: Parsed): CavgaConfig {
     return presetConfig(v.model as string, {
       imageSize: v['image-size'] as number, channels, width: v.width as number, latentChannels: v['latent-channels'] as number,
       weights, lr: v.lr as number, gradCamScore: v['gradcam-score'] as GradCamScore, logvarBias: v['logvar-bias'] as number,
+      // The baselines keep the maps and scores of their papers.
+      ...scoringOf(v, (v.model as string).startsWith('cavga') ? shortTraining : base),
     });
   } catch (e) {
     throw new UsageError(`cavga train: ${(e as Error).message}`);
@@ -160,6 +167,11 @@ export async function train(argv: string[]): Promise<number> {
       }
       if (end.reason === 'non-finite') {
         throw new DataError(`${category.name}: the ${end.term} loss became non-finite at step ${end.step + 1}; stopped. The last good checkpoint (step ${end.lastCheckpoint}) is ${checkpoint}; try a lower --lr`);
+      }
+      if (cavga.standardize) {
+        const used = await calibrateOn(trainer.model, trainSet, cavga);
+        await saveTraining(checkpoint, trainer, saved, end.step);
+        log(`${category.name}: scoring calibrated on ${used} normal training images`);
       }
       const evaluation = await evaluateModel(trainer.model, test, category.name);
       writeFileSync(join(dir, 'samples.png'), evaluation.grid);

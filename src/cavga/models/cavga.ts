@@ -7,6 +7,7 @@ import type { Tensor } from '../../tensor/tensor.ts';
 import { Linear, Module } from '../../nn/index.ts';
 import { latentSide, type CavgaConfig } from '../config.ts';
 import { DcganDecoder, DcganEncoder, Discriminator } from './dcgan.ts';
+import { ErrorCalibration } from './error-calibration.ts';
 import { LatentHead, LatentToMap } from './latent.ts';
 import { ResidualDecoder, ResNet18Encoder } from './resnet.ts';
 
@@ -23,6 +24,8 @@ export class Cavga extends Module {
   readonly decoder: DcganDecoder | ResidualDecoder;
   readonly discriminator: Discriminator;
   readonly classifier: Linear | null;
+  /** Statistics of the error map on normal training images, for standardised scoring (see error-calibration.ts). */
+  readonly calibration: ErrorCalibration;
 
   /** `generator` seeds the initial weights. */
   constructor(readonly config: CavgaConfig, generator = new Generator(0)) {
@@ -39,6 +42,7 @@ export class Cavga extends Module {
     this.discriminator = this.registerModule('discriminator', new Discriminator(c.channels, c.width, c.imageSize, g));
     const zSize = c.flatLatent ? c.latentChannels : c.latentChannels * shape.side * shape.side;
     this.classifier = c.supervision === 'weakly' ? this.registerModule('classifier', new Linear(zSize, 2, { generator: g })) : null;
+    this.calibration = this.registerModule('calibration', new ErrorCalibration(c.imageSize));
   }
 
   encode(x: Tensor): Encoded {
