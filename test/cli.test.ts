@@ -32,7 +32,13 @@ describe('cavga CLI', () => {
     const lines = readFileSync(join(out, 'weave/metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(Object.keys(lines[0])).toEqual(expect.arrayContaining(['reconstruction', 'kl', 'adversarial', 'attentionExpansion', 'discriminator', 'total']));
+    // The paper's protocol on the same model, beside the run's own scoring.
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.paperProtocol.categories.map((c: { category: string }) => c.category)).toEqual(['weave']);
+    expect(metrics.paperProtocol.categories[0].imageAuroc).not.toBe(metrics.categories[0].imageAuroc);
+    expect(readFileSync(join(out, 'metrics.md'), 'utf8')).toMatch(/The paper's test protocol on the same models[^\n]*:\n\n\| category/);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/<h3>The paper&#39;s test protocol/);
     expect(html).toMatch(/data:image\/png;base64/);
     expect(html).not.toMatch(/https?:/);
 

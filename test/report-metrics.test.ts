@@ -184,4 +184,13 @@ describe('evaluateCategory and the tables', () => {
     expect(lines[3]).toContain('| digits | 2 | 1 | 1.000 | n/a | n/a |');
     expect(lines[4]).toMatch(/^\| \*\*mean\*\* \| \*\*6\*\* \| \*\*3\*\* \| \*\*0\.875\*\* \|/);
   });
+
+  it("adds the paper's protocol as a second table and a second JSON report", () => {
+    const report = metricsReport([a, b], [b, a]);
+    expect(JSON.parse(metricsJson(report)).paperProtocol.categories.map((c: { category: string }) => c.category)).toEqual(['digits', 'bottle']);
+    const lines = metricsMarkdown(report).trim().split('\n');
+    expect(lines).toHaveLength(13);
+    expect(lines[6]).toMatch(/^The paper's test protocol on the same models .*:$/);
+    expect(lines[11]).toBe('| bottle | 4 | 2 | 0.750 | 0.917 | 1.000 | 0.667 | 0.750 |');
+  });
 });

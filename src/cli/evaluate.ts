@@ -12,6 +12,8 @@ import { encodePng, evaluateCategory, roc, sampleGrid, type CategoryMetrics, typ
 
 export interface CategoryEvaluation {
   metrics: CategoryMetrics;
+  /** The paper's protocol on the same test set, where the model is CAVGA and scored otherwise. */
+  paperMetrics?: CategoryMetrics;
   roc: NamedRoc;
   /** Pictures of a few normal and anomalous test images (highest-scoring anomalous first). */
   samples: ReportSample[];
@@ -64,44 +66,66 @@ export function scoringOf(v: Parsed, defaults: Scoring): Scoring {
   };
 }
 
-export async function evaluateModel(model: Cavga, test: Dataset, category: string, scoring: Scoring = model.config, picturesPerClass = 4): Promise<CategoryEvaluation> {
-  const { size, channels } = test;
-  const plane = size * size;
-  const n = test.count;
-  const scores = new Float32Array(n);
-  const maps = new Float32Array(n * plane);
-  const pictures: GridSample[] = [];
-  const wanted = new Set(pickPictures(test.labels, picturesPerClass));
-  for (let start = 0; start < n; start += EVAL_BATCH) {
-    const indices = Array.from({ length: Math.min(EVAL_BATCH, n - start) }, (_, k) => start + k);
+/** The paper's test protocol (mean |x - x_hat|; 1 - A, or A_a when weakly supervised), for comparison with other scorings. */
+export const paperScoring = (scoring: Scoring): Scoring => ({ ...scoring, anomalyMap: 'attention', imageScore: 'mean-error', standardize: false });
+
+/** Scores and maps of every test image under `scoring`; `onBatch` sees each batch's analysis read back. */
+async function scoreAll(model: Cavga, test: Dataset, scoring: Scoring, onBatch?: (indices: number[], batch: ReturnType<Dataset['batch']>, read: Float32Array[]) => void) {
+  const plane = test.size * test.size;
+  const scores = new Float32Array(test.count);
+  const maps = new Float32Array(test.count * plane);
+  for (let start = 0; start < test.count; start += EVAL_BATCH) {
+    const indices = Array.from({ length: Math.min(EVAL_BATCH, test.count - start) }, (_, k) => start + k);
     const batch = test.batch(indices);
     const images = tensor(batch.images, batch.shape);
     const result = analyze(model, images, scoring);
     const [s, m, r, a] = await Promise.all([result.score.data(), result.map.data(), result.reconstruction.data(), result.attention?.data()]);
     scores.set(s, start);
     maps.set(m, start * plane);
+    onBatch?.(indices, batch, [Float32Array.from(s), Float32Array.from(m), Float32Array.from(r), ...(a ? [Float32Array.from(a)] : [])]);
+    for (const t of [images, result.score, result.map, result.reconstruction, result.attention]) t?.dispose();
+  }
+  return { scores, maps };
+}
+
+/**
+ * Evaluates under `scoring` (the model's own unless given). For a CAVGA model scored otherwise, `paperMetrics` holds the
+ * same test set's metrics under the paper's protocol.
+ */
+export async function evaluateModel(model: Cavga, test: Dataset, category: string, scoring: Scoring = model.config, picturesPerClass = 4): Promise<CategoryEvaluation> {
+  const { size, channels } = test;
+  const plane = size * size;
+  const pictures: GridSample[] = [];
+  const wanted = new Set(pickPictures(test.labels, picturesPerClass));
+  const { scores, maps } = await scoreAll(model, test, scoring, (indices, batch, [s, m, r, a]) => {
     indices.forEach((i, k) => {
       if (!wanted.has(i)) return;
       const per = channels * plane;
       pictures.push({
         input: { width: size, height: size, channels, data: batch.images.slice(k * per, (k + 1) * per) },
-        reconstruction: { width: size, height: size, channels, data: Float32Array.from(r.subarray(k * per, (k + 1) * per)) },
-        attention: a ? Float32Array.from(a.subarray(k * plane, (k + 1) * plane)) : null,
-        map: Float32Array.from(m.subarray(k * plane, (k + 1) * plane)),
+        reconstruction: { width: size, height: size, channels, data: r.slice(k * per, (k + 1) * per) },
+        attention: a ? a.slice(k * plane, (k + 1) * plane) : null,
+        map: m.slice(k * plane, (k + 1) * plane),
         mask: batch.masks ? batch.masks.slice(k * plane, (k + 1) * plane) : null,
         score: s[k],
         label: batch.labels[k],
         defect: test.samples[i].defect,
       });
     });
-    for (const t of [images, result.score, result.map, result.reconstruction, result.attention]) t?.dispose();
-  }
-  const masks = test.hasMasks ? test.batch(Array.from({ length: n }, (_, i) => i)).masks! : undefined;
+  });
+  const masks = test.hasMasks ? test.batch(Array.from({ length: test.count }, (_, i) => i)).masks! : undefined;
   const metrics = evaluateCategory(category, { scores, labels: test.labels, maps, masks });
+  const paper = paperScoring(scoring);
+  let paperMetrics: CategoryMetrics | undefined;
+  if (model.config.attentionLoss && JSON.stringify(paper) !== JSON.stringify(scoring)) {
+    const other = await scoreAll(model, test, paper);
+    paperMetrics = evaluateCategory(category, { scores: other.scores, labels: test.labels, maps: other.maps, masks });
+  }
   const curve = roc(scores, test.labels);
   pictures.sort((a, b) => b.label - a.label || b.score - a.score);
   return {
     metrics,
+    paperMetrics,
     roc: { name: category, auroc: metrics.imageAuroc, ...curve },
     samples: pictures.map((p) => ({ category, score: p.score, label: p.label, defect: p.defect, png: encodePng(sampleGrid([p], { captions: false })) })),
     grid: encodePng(sampleGrid(pictures)),

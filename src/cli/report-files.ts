@@ -21,7 +21,8 @@ function lossSeries(out: string, categories: string[]): LossSeries[] {
 
 /** Returns the metrics as a markdown table. */
 export function writeReport(out: string, title: string, config: Record<string, unknown>, evaluations: CategoryEvaluation[], categories: string[]): string {
-  const report = metricsReport(evaluations.map((e) => e.metrics));
+  const paper = evaluations.length && evaluations.every((e) => e.paperMetrics) ? evaluations.map((e) => e.paperMetrics!) : undefined;
+  const report = metricsReport(evaluations.map((e) => e.metrics), paper);
   const markdown = metricsMarkdown(report);
   writeFileSync(join(out, 'metrics.json'), metricsJson(report));
   writeFileSync(join(out, 'metrics.md'), `${markdown}\n`);
