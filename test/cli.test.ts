@@ -106,6 +106,7 @@ describe('cavga CLI', () => {
     const i = cavga(['infer', '--checkpoint', checkpoint, '--out', heatmaps, join(images, '000.png'), join(images, '001.png')]);
     expect(i.code, i.err).toBe(0);
     expect(i.out.trim().split('\n')).toHaveLength(3);
+    expect(i.err).toMatch(/the most extreme of the 200 normal calibration images reached \d+\.\d\d \(heatmap 0\.5\)/);
     expect(existsSync(join(heatmaps, '000_heatmap.png'))).toBe(true);
   });
 

@@ -32,6 +32,11 @@ export async function infer(argv: string[]): Promise<number> {
   const out = v.out as string;
   mkdirSync(out, { recursive: true });
   const plane = size * size;
+  if (saved.cavga.standardize) {
+    // The scale of a standardised score, on stderr so that stdout stays a plain table.
+    const [threshold, images] = await Promise.all([model.calibration.threshold.item(), model.calibration.images.item()]);
+    console.error(`scores are standardised reconstruction errors; the most extreme of the ${images} normal calibration images reached ${threshold.toFixed(2)} (heatmap 0.5)`);
+  }
   console.log('score\theatmap\timage');
   positionals.forEach((path, k) => {
     const input = { width: size, height: size, channels, data: batch.images.slice(k * channels * plane, (k + 1) * channels * plane) };
