@@ -162,3 +162,22 @@ describe('standardised scoring', () => {
     });
   });
 });
+
+describe('memory', () => {
+  it('calibrating and analysing again and again leaves live GPU bytes where they were', async () => {
+    await withDevice(gpu, async () => {
+      const model = new Cavga({ ...config, anomalyMap: 'error', standardize: true, errorSmoothing: 1 }, new Generator(5));
+      const x = tensor(images, [n, 3, size, size]);
+      const round = async () => {
+        await calibrate(model, [tensor(images, [n, 3, size, size])]);
+        const result = analyze(model, x);
+        await result.map.data();
+        for (const t of [result.score, result.map, result.reconstruction, result.attention]) t?.dispose();
+      };
+      await round();
+      const before = gpu.memory().liveBytes;
+      for (let k = 0; k < 3; k++) await round();
+      expect(gpu.memory().liveBytes).toBe(before);
+    });
+  });
+});

@@ -3,6 +3,7 @@
 // the maps read back, batch by batch, so any number of images fits.
 
 import { tensor } from '../tensor/creation.ts';
+import { tidy } from '../tensor/memory.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Scoring } from './config.ts';
 import { rawAnalysis } from './inference.ts';
@@ -36,10 +37,12 @@ export async function calibrate(model: Cavga, batches: Iterable<Tensor>, scoring
   for (const m of maps) for (let p = 0; p < plane; p++) threshold = Math.max(threshold, (m[p] - mean[p]) / spread[p]);
   const { calibration } = model;
   const device = { device: calibration.mean.backend };
-  calibration.mean.copy_(tensor(Float32Array.from(mean), [1, 1, side, side], device));
-  calibration.spread.copy_(tensor(Float32Array.from(spread), [1, 1, side, side], device));
-  calibration.threshold.copy_(tensor([Math.max(threshold, 1e-6)], [], device));
-  calibration.images.copy_(tensor([maps.length], [], device));
+  tidy(() => {
+    calibration.mean.copy_(tensor(Float32Array.from(mean), [1, 1, side, side], device));
+    calibration.spread.copy_(tensor(Float32Array.from(spread), [1, 1, side, side], device));
+    calibration.threshold.copy_(tensor([Math.max(threshold, 1e-6)], [], device));
+    calibration.images.copy_(tensor([maps.length], [], device));
+  });
   calibration.calibrated = true;
   return maps.length;
 }
