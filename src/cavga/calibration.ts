@@ -21,7 +21,7 @@ export async function calibrate(model: Cavga, batches: Iterable<Tensor>, scoring
   const plane = side * side;
   const maps: Float32Array[] = [];
   for (const images of batches) {
-    const { raw, reconstruction, meanError, attention } = rawAnalysis(model, images, scoring);
+    const { raw, reconstruction, meanError, attention } = rawAnalysis(model, images, scoring, false);
     const values = await raw.data();
     for (let k = 0; k < images.shape[0]; k++) maps.push(Float32Array.from(values.subarray(k * plane, (k + 1) * plane)));
     for (const t of [images, raw, reconstruction, meanError, attention]) t?.dispose();

@@ -16,9 +16,11 @@ export type GradCamScore = 'sum' | 'squared-norm';
  * attention map (the error gives the detail the 1/8-side attention lacks; the attention damps error the model makes on
  * normal parts, such as an object's jittered edges).
  */
-export type AnomalyMap = 'attention' | 'attention-abs' | 'error' | 'ssim' | 'attention-error';
+export const ANOMALY_MAPS = ['attention', 'attention-abs', 'error', 'ssim', 'attention-error'] as const;
+export type AnomalyMap = (typeof ANOMALY_MAPS)[number];
 /** An image's score: mean |x - x_hat| (the paper), or the maximum of the anomaly map before its per-image scaling. */
-export type ImageScore = 'mean-error' | 'map-max';
+export const IMAGE_SCORES = ['mean-error', 'map-max'] as const;
+export type ImageScore = (typeof IMAGE_SCORES)[number];
 /** The test-time choices, which `cavga eval` may change for a trained model. */
 export interface Scoring {
   anomalyMap: AnomalyMap;
@@ -32,6 +34,12 @@ export interface Scoring {
    * `cavga train` computes after training), and scale it by the most extreme calibration value instead of per image.
    */
   standardize: boolean;
+}
+
+/** Whether two scorings score and map alike (configs count by their scoring fields alone). */
+export function sameScoring(a: Scoring, b: Scoring): boolean {
+  return a.anomalyMap === b.anomalyMap && a.imageScore === b.imageScore && a.errorSmoothing === b.errorSmoothing
+    && a.attentionExponent === b.attentionExponent && a.standardize === b.standardize;
 }
 
 /** Maps whose values before per-image scaling say how anomalous an image is, so their maximum can be its score. */
@@ -134,9 +142,8 @@ export function validateConfig(c: CavgaConfig): void {
 
 /** Checks the test-time choices, which `cavga eval` may also set for a trained model. */
 export function validateScoring(c: Scoring): void {
-  const maps: AnomalyMap[] = ['attention', 'attention-abs', 'error', 'ssim', 'attention-error'];
-  if (!maps.includes(c.anomalyMap)) throw new Error(`CAVGA config: anomalyMap must be one of ${maps.join(', ')}, got '${c.anomalyMap}'`);
-  if (c.imageScore !== 'mean-error' && c.imageScore !== 'map-max') throw new Error(`CAVGA config: imageScore must be 'mean-error' or 'map-max', got '${c.imageScore}'`);
+  if (!ANOMALY_MAPS.includes(c.anomalyMap)) throw new Error(`CAVGA config: anomalyMap must be one of ${ANOMALY_MAPS.join(', ')}, got '${c.anomalyMap}'`);
+  if (!IMAGE_SCORES.includes(c.imageScore)) throw new Error(`CAVGA config: imageScore must be 'mean-error' or 'map-max', got '${c.imageScore}'`);
   if (!(c.errorSmoothing >= 0 && c.errorSmoothing <= 16)) throw new Error(`CAVGA config: errorSmoothing must be a sigma from 0 to 16 pixels, got ${c.errorSmoothing}`);
   if (!(c.attentionExponent >= 0 && c.attentionExponent <= 16)) throw new Error(`CAVGA config: attentionExponent must be from 0 to 16, got ${c.attentionExponent}`);
   if (typeof c.standardize !== 'boolean') throw new Error(`CAVGA config: standardize must be true or false, got ${c.standardize}`);

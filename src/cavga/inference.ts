@@ -9,7 +9,7 @@ import { noGrad } from '../autograd/graph.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { full } from '../tensor/creation.ts';
 import { tidy } from '../tensor/memory.ts';
-import { validateScoring, type Scoring } from './config.ts';
+import { SCORING_MAPS, validateScoring, type Scoring } from './config.ts';
 import { gaussianBlur } from './gaussian-blur.ts';
 import { gradCam, latentScore, upsampleAttention } from './gradcam.ts';
 import type { Cavga } from './models/cavga.ts';
@@ -56,8 +56,11 @@ function attentionWeight(attentionMap: Tensor, exponent: number): Tensor | numbe
   return exponent === 0 ? 1 : exponent === 1 ? attentionMap : pow(attentionMap, exponent);
 }
 
-/** The model in eval mode on images [n, c, s, s] in [-1, 1], up to the raw map of `scoring`. */
-export function rawAnalysis(model: Cavga, images: Tensor, scoring: Scoring): RawAnalysis {
+/**
+ * The model in eval mode on images [n, c, s, s] in [-1, 1], up to the raw map of `scoring`. `pictures`: also compute a
+ * CAVGA model's attention when the map does not use it, to show it.
+ */
+export function rawAnalysis(model: Cavga, images: Tensor, scoring: Scoring, pictures = true): RawAnalysis {
   model.eval();
   const c = model.config;
   const { anomalyMap } = scoring;
@@ -67,8 +70,7 @@ export function rawAnalysis(model: Cavga, images: Tensor, scoring: Scoring): Raw
     const error = noGrad(() => abs(sub(images, reconstruction)));
     let attention: Tensor | null = null;
     let attentionMap: Tensor | null = null; // higher is more anomalous, in [0, 1]
-    // CAVGA's attention is computed for its pictures even when the map does not use it.
-    if (c.attentionLoss || anomalyMap === 'attention' || anomalyMap === 'attention-abs' || anomalyMap === 'attention-error') {
+    if ((pictures && c.attentionLoss) || anomalyMap === 'attention' || anomalyMap === 'attention-abs' || anomalyMap === 'attention-error') {
       // Grad-CAM needs the graph from F to the score, so the encoder ran with recording on.
       const target = c.supervision === 'weakly' ? sum(slice(model.classify(mu), 1, 1, 2)) : latentScore(mu, c.gradCamScore);
       const cam = gradCam(features, target, { normalize: c.attentionNorm, absolute: anomalyMap === 'attention-abs' });
@@ -97,8 +99,8 @@ export function analyze(model: Cavga, images: Tensor, scoring: Scoring = model.c
     return noGrad(() => {
       const standardised = scoring.standardize ? model.calibration.forward(raw) : raw;
       const score = scoring.imageScore === 'map-max' ? max(standardised, [1, 2, 3]) : meanError;
-      const attentionOnly = scoring.anomalyMap === 'attention' || scoring.anomalyMap === 'attention-abs';
-      const map = scoring.standardize ? model.calibration.scale(standardised) : attentionOnly ? raw : perImageMax(raw);
+      // The attention maps are in [0, 1] already; the others are scaled per image or by the calibration.
+      const map = scoring.standardize ? model.calibration.scale(standardised) : SCORING_MAPS.includes(scoring.anomalyMap) ? perImageMax(raw) : raw;
       return { reconstruction, score, map: detach(map), attention };
     });
   });

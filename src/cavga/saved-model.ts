@@ -8,6 +8,7 @@ import { Generator } from '../tensor/creation.ts';
 import { cavgaConfig, type CavgaConfig } from './config.ts';
 import { DataError } from './data/errors.ts';
 import { Cavga } from './models/cavga.ts';
+import { emptyCalibration } from './models/error-calibration.ts';
 import { CavgaTrainer } from './trainer.ts';
 
 export interface SavedConfig {
@@ -37,10 +38,8 @@ export interface SavedModel {
 /** A checkpoint written before models carried a calibration gets an empty one (the model's initial buffers). */
 function withCalibration(decoded: DecodedSafetensors, model: Cavga): DecodedSafetensors {
   if ('calibration.images' in decoded.tensors) return decoded;
-  const side = model.config.imageSize;
-  const f32 = (shape: number[], value: number) => ({ dtype: 'F32', shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value) });
-  const empty = { 'calibration.mean': f32([1, 1, side, side], 0), 'calibration.spread': f32([1, 1, side, side], 1), 'calibration.threshold': f32([], 1), 'calibration.images': f32([], 0) };
-  return { ...decoded, tensors: { ...decoded.tensors, ...empty } };
+  const empty = Object.entries(emptyCalibration(model.config.imageSize)).map(([name, v]) => [`calibration.${name}`, { dtype: 'F32', ...v }]);
+  return { ...decoded, tensors: { ...decoded.tensors, ...Object.fromEntries(empty) } };
 }
 
 /** A model built from the config stored in a decoded checkpoint, with its weights; `source` names the file in errors. */

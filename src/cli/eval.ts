@@ -2,7 +2,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateScoring } from '../cavga/config.ts';
+import { sameScoring, validateScoring } from '../cavga/config.ts';
 import { loadSplit } from '../cavga/data/index.ts';
 import { helpText, parseOptions, UsageError, type OptionTable } from './args.ts';
 import { DATASETS, loadCategories, type DatasetKind } from './data-source.ts';
@@ -46,7 +46,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   mkdirSync(out, { recursive: true });
   const evaluations = [];
   // Standardised scoring other than the checkpoint's own needs statistics of its own: from each category's training images.
-  const recalibrate = scoring.standardize && (!model.calibration.calibrated || JSON.stringify(scoring) !== JSON.stringify(scoringOf({}, saved.cavga)));
+  const recalibrate = scoring.standardize && (!model.calibration.calibrated || !sameScoring(scoring, saved.cavga));
   for (const category of categories) {
     const { test, train } = loadSplit(category.split, { size: imageSize, channels }, category.name);
     if (recalibrate) console.log(`${category.name}: calibrated on ${await calibrateOn(model, train, scoring)} normal training images`);

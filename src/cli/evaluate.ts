@@ -4,7 +4,7 @@
 import { tensor } from '../tensor/creation.ts';
 import { calibrate } from '../cavga/calibration.ts';
 import { analyze } from '../cavga/inference.ts';
-import { SCORING_MAPS, type AnomalyMap, type ImageScore, type Scoring } from '../cavga/config.ts';
+import { ANOMALY_MAPS, IMAGE_SCORES, SCORING_MAPS, sameScoring, type AnomalyMap, type ImageScore, type Scoring } from '../cavga/config.ts';
 import type { Cavga } from '../cavga/models/cavga.ts';
 import type { Dataset } from '../cavga/data/index.ts';
 import type { OptionTable, Parsed } from './args.ts';
@@ -37,9 +37,6 @@ export function calibrateOn(model: Cavga, train: Dataset, scoring: Scoring): Pro
   }
   return calibrate(model, batches(), scoring);
 }
-
-const ANOMALY_MAPS: AnomalyMap[] = ['attention', 'attention-abs', 'error', 'ssim', 'attention-error'];
-const IMAGE_SCORES: ImageScore[] = ['mean-error', 'map-max'];
 
 /** The test-time options of train and eval; `defaultOf` describes each one's default for the help text. */
 export const scoringOptions = (defaultOf: (key: keyof Scoring) => string): OptionTable => ({
@@ -79,10 +76,14 @@ async function scoreAll(model: Cavga, test: Dataset, scoring: Scoring, onBatch?:
     const batch = test.batch(indices);
     const images = tensor(batch.images, batch.shape);
     const result = analyze(model, images, scoring);
-    const [s, m, r, a] = await Promise.all([result.score.data(), result.map.data(), result.reconstruction.data(), result.attention?.data()]);
+    const [s, m] = await Promise.all([result.score.data(), result.map.data()]);
     scores.set(s, start);
     maps.set(m, start * plane);
-    onBatch?.(indices, batch, [Float32Array.from(s), Float32Array.from(m), Float32Array.from(r), ...(a ? [Float32Array.from(a)] : [])]);
+    if (onBatch) {
+      // Reconstructions and attention are read back only for the pictures.
+      const [r, a] = await Promise.all([result.reconstruction.data(), result.attention?.data()]);
+      onBatch(indices, batch, [Float32Array.from(s), Float32Array.from(m), Float32Array.from(r), ...(a ? [Float32Array.from(a)] : [])]);
+    }
     for (const t of [images, result.score, result.map, result.reconstruction, result.attention]) t?.dispose();
   }
   return { scores, maps };
@@ -117,7 +118,7 @@ export async function evaluateModel(model: Cavga, test: Dataset, category: strin
   const metrics = evaluateCategory(category, { scores, labels: test.labels, maps, masks });
   const paper = paperScoring(scoring);
   let paperMetrics: CategoryMetrics | undefined;
-  if (model.config.attentionLoss && JSON.stringify(paper) !== JSON.stringify(scoring)) {
+  if (model.config.attentionLoss && !sameScoring(paper, scoring)) {
     const other = await scoreAll(model, test, paper);
     paperMetrics = evaluateCategory(category, { scores: other.scores, labels: test.labels, maps: other.maps, masks });
   }

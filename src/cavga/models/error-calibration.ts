@@ -4,9 +4,16 @@
 // jittered edges) stops looking anomalous, while error where normal images agree with their reconstructions stands out.
 
 import { add, div, relu, sub } from '../../autograd/ops/index.ts';
-import { full } from '../../tensor/creation.ts';
+import { tensor } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { Module } from '../../nn/module.ts';
+import type { TensorValues } from '../../nn/safetensors-format.ts';
+
+/** The buffers of a calibration not yet computed: mean 0, spread 1, threshold 1, no images. */
+export function emptyCalibration(side: number): Record<'mean' | 'spread' | 'threshold' | 'images', TensorValues> {
+  const filled = (shape: number[], value: number) => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value) });
+  return { mean: filled([1, 1, side, side], 0), spread: filled([1, 1, side, side], 1), threshold: filled([], 1), images: filled([], 0) };
+}
 
 export class ErrorCalibration extends Module {
   /** [1, 1, s, s]: the mean of the raw map over the calibration images. */
@@ -22,10 +29,12 @@ export class ErrorCalibration extends Module {
 
   constructor(readonly side: number) {
     super();
-    this.mean = this.registerBuffer('mean', full([1, 1, side, side], 0));
-    this.spread = this.registerBuffer('spread', full([1, 1, side, side], 1));
-    this.threshold = this.registerBuffer('threshold', full([], 1));
-    this.images = this.registerBuffer('images', full([], 0));
+    const empty = emptyCalibration(side);
+    const buffer = (name: keyof typeof empty) => this.registerBuffer(name, tensor(empty[name].data, empty[name].shape));
+    this.mean = buffer('mean');
+    this.spread = buffer('spread');
+    this.threshold = buffer('threshold');
+    this.images = buffer('images');
   }
 
   /** The raw map [n, 1, s, s] standardised: (raw - mean) / spread. */
