@@ -7,7 +7,20 @@
 
 import type * as tfc from '@tensorflow/tfjs-core';
 import {
-  F, Tensor, add, conv2d, convTranspose2d, grad, leakyRelu, matmul, mean, mul, nn, sum, tensor, tidy,
+  F,
+  Tensor,
+  add,
+  conv2d,
+  convTranspose2d,
+  grad,
+  leakyRelu,
+  matmul,
+  mean,
+  mul,
+  nn,
+  sum,
+  tensor,
+  tidy,
 } from '../src/index.ts';
 import type { Conv2dParams } from '../src/tensor/backend.ts';
 import { NCHW_TO_NHWC, NHWC_TO_NCHW, WEIGHT_FROM_TFJS, WEIGHT_TO_TFJS, normal, permute4, permuted } from './data.ts';
@@ -63,7 +76,8 @@ function tfjs4d(tf: Tf, values: Float32Array, shape: number[], perm: readonly nu
 }
 
 /** tfjs's NHWC values of an NCHW `shape`, back in NCHW. */
-const fromNhwc = (shape: number[]) => (values: Float32Array) => permute4(values, permuted(shape, NCHW_TO_NHWC), NHWC_TO_NCHW);
+const fromNhwc = (shape: number[]) => (values: Float32Array) =>
+  permute4(values, permuted(shape, NCHW_TO_NHWC), NHWC_TO_NCHW);
 
 /**
  * Our side of a case: `run` inside tidy(), as user code runs ops (outside a scope, intermediates such as the views
@@ -95,8 +109,21 @@ export interface ConvLayer {
 function convParams(l: ConvLayer): Conv2dParams {
   const o = Math.floor((l.h + 2 * l.pad - l.k) / l.stride) + 1;
   return {
-    n: l.n, cIn: l.cIn, h: l.h, w: l.h, cOut: l.cOut, kh: l.k, kw: l.k, oh: o, ow: o,
-    strideH: l.stride, strideW: l.stride, padH: l.pad, padW: l.pad, dilationH: 1, dilationW: 1,
+    n: l.n,
+    cIn: l.cIn,
+    h: l.h,
+    w: l.h,
+    cOut: l.cOut,
+    kh: l.k,
+    kw: l.k,
+    oh: o,
+    ow: o,
+    strideH: l.stride,
+    strideW: l.stride,
+    padH: l.pad,
+    padW: l.pad,
+    dilationH: 1,
+    dilationW: 1,
   };
 }
 
@@ -114,7 +141,10 @@ export function convCases(l: ConvLayer, seed: number): Case[] {
   const hostGy = () => normal(count(yShape), seed + 2);
 
   const forward: Case = {
-    group: 'conv', name: `conv2d fwd ${l.model}`, shape, work,
+    group: 'conv',
+    name: `conv2d fwd ${l.model}`,
+    shape,
+    work,
     prepare: ({ tf }) => {
       const [x, w] = [hostX(), hostW()];
       const [ox, ow] = [tensor(x, xShape), tensor(w, wShape)];
@@ -128,7 +158,10 @@ export function convCases(l: ConvLayer, seed: number): Case[] {
   };
 
   const gradInput: Case = {
-    group: 'conv', name: `conv2d grad-input ${l.model}`, shape, work,
+    group: 'conv',
+    name: `conv2d grad-input ${l.model}`,
+    shape,
+    work,
     prepare: ({ tf, ours }) => {
       const [w, gy] = [hostW(), hostGy()];
       const [ow, ogy] = [tensor(w, wShape), tensor(gy, yShape)];
@@ -137,22 +170,34 @@ export function convCases(l: ConvLayer, seed: number): Case[] {
       return {
         // The backend primitive, as tfjs's kernel below: the public API reaches it only through autograd.
         ours: oursSide([ow, ogy], () => [new Tensor(ours.conv2dGradInput(ogy.storage, ow.storage, p), xShape)]),
-        tfjs: tfjsSide(tf, [tw, tgy], () => [tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: tgy, filter: tw }, attrs) as TfTensor]),
+        tfjs: tfjsSide(tf, [tw, tgy], () => [
+          tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: tgy, filter: tw }, attrs) as TfTensor,
+        ]),
         tfjsToOurs: fromNhwc(xShape),
       };
     },
   };
 
   const gradWeight: Case = {
-    group: 'conv', name: `conv2d grad-weight ${l.model}`, shape, work,
+    group: 'conv',
+    name: `conv2d grad-weight ${l.model}`,
+    shape,
+    work,
     prepare: ({ tf, ours }) => {
       const [x, gy] = [hostX(), hostGy()];
       const [ox, ogy] = [tensor(x, xShape), tensor(gy, yShape)];
       const [tx, tgy] = [tfjs4d(tf, x, xShape, NCHW_TO_NHWC), tfjs4d(tf, gy, yShape, NCHW_TO_NHWC)];
-      const attrs = { filterShape: permuted(wShape, WEIGHT_TO_TFJS), strides: l.stride, pad: l.pad, dataFormat: 'NHWC' };
+      const attrs = {
+        filterShape: permuted(wShape, WEIGHT_TO_TFJS),
+        strides: l.stride,
+        pad: l.pad,
+        dataFormat: 'NHWC',
+      };
       return {
         ours: oursSide([ox, ogy], () => [new Tensor(ours.conv2dGradWeight(ox.storage, ogy.storage, p), wShape)]),
-        tfjs: tfjsSide(tf, [tx, tgy], () => [tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tx, dy: tgy }, attrs) as TfTensor]),
+        tfjs: tfjsSide(tf, [tx, tgy], () => [
+          tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: tx, dy: tgy }, attrs) as TfTensor,
+        ]),
         tfjsToOurs: (v) => permute4(v, permuted(wShape, WEIGHT_TO_TFJS), WEIGHT_FROM_TFJS),
       };
     },
@@ -167,7 +212,8 @@ export function convTransposeCase(l: ConvLayer, seed: number): Case {
   const wShape = [l.cIn, l.cOut, l.k, l.k];
   const yShape = [l.n, l.cOut, o, o];
   return {
-    group: 'conv_transpose', name: `conv_transpose2d fwd ${l.model}`,
+    group: 'conv_transpose',
+    name: `conv_transpose2d fwd ${l.model}`,
     shape: `x ${dims(xShape)} w ${dims(wShape)} s${l.stride} p${l.pad}`,
     work: { flops: 2 * count(xShape) * l.cOut * l.k * l.k },
     prepare: ({ tf }) => {
@@ -221,22 +267,40 @@ export function batchNormCases(model: string, shape: number[], seed: number): Ca
     const [ogy, tgy] = [tensor(gy, shape), tfjs4d(tf, gy, shape, NCHW_TO_NHWC)];
     for (const t of [ox, ow, ob]) t.requiresGrad_();
     return {
-      ours: oursSide([ox, ow, ob, ogy], () => grad(F.batchNorm(ox, null, null, ow, ob, true, 0.1, EPS), [ox, ow, ob], { gradOutputs: [ogy] }) as Tensor[]),
+      ours: oursSide(
+        [ox, ow, ob, ogy],
+        () =>
+          grad(F.batchNorm(ox, null, null, ow, ob, true, 0.1, EPS), [ox, ow, ob], { gradOutputs: [ogy] }) as Tensor[],
+      ),
       tfjs: tfjsSide(tf, [tx, tw, tb, tgy], () => tf.grads(tfBatchNorm)([tx, tw, tb], tgy)),
       tfjsToOurs,
     };
   };
   return [
     // Minimal traffic: x read, y written; with backward also gy read and gx written.
-    { group: 'batch_norm', name: `batch_norm train fwd ${model}`, shape: dims(shape), work: { bytes: 2 * bytes }, prepare: (e) => make(e, false) },
-    { group: 'batch_norm', name: `batch_norm train fwd+bwd ${model}`, shape: dims(shape), work: { bytes: 4 * bytes }, prepare: (e) => make(e, true) },
+    {
+      group: 'batch_norm',
+      name: `batch_norm train fwd ${model}`,
+      shape: dims(shape),
+      work: { bytes: 2 * bytes },
+      prepare: (e) => make(e, false),
+    },
+    {
+      group: 'batch_norm',
+      name: `batch_norm train fwd+bwd ${model}`,
+      shape: dims(shape),
+      work: { bytes: 4 * bytes },
+      prepare: (e) => make(e, true),
+    },
   ];
 }
 
 /** sum or mean of x over the NCHW axes (0, 2, 3) (per channel, as batch norm's statistics) or over everything. */
 export function reduceCase(op: 'sum' | 'mean', axes: number[] | null, shape: number[], seed: number): Case {
   return {
-    group: 'reduce', name: `${op} over ${axes ? `(${axes.join(',')})` : 'all'}`, shape: dims(shape),
+    group: 'reduce',
+    name: `${op} over ${axes ? `(${axes.join(',')})` : 'all'}`,
+    shape: dims(shape),
     work: { bytes: count(shape) * 4 },
     prepare: ({ tf }) => {
       const x = normal(count(shape), seed);
@@ -255,7 +319,9 @@ export function reduceCase(op: 'sum' | 'mean', axes: number[] | null, shape: num
 /** leakyRelu(x * y + z, 0.2): a typical unfused chain of three element-wise ops. */
 export function elementwiseChainCase(shape: number[], seed: number): Case {
   return {
-    group: 'elementwise', name: 'leakyRelu(x*y+z)', shape: dims(shape),
+    group: 'elementwise',
+    name: 'leakyRelu(x*y+z)',
+    shape: dims(shape),
     // Minimal traffic: three inputs read, one output written.
     work: { bytes: 4 * count(shape) * 4 },
     prepare: ({ tf }) => {
@@ -273,7 +339,10 @@ export function elementwiseChainCase(shape: number[], seed: number): Case {
 export function matmulCase(size: number, seed: number): Case {
   const shape = [size, size];
   return {
-    group: 'matmul', name: `matmul ${size}`, shape: `${dims(shape)} @ ${dims(shape)}`, work: { flops: 2 * size ** 3 },
+    group: 'matmul',
+    name: `matmul ${size}`,
+    shape: `${dims(shape)} @ ${dims(shape)}`,
+    work: { flops: 2 * size ** 3 },
     prepare: ({ tf }) => {
       const [a, b] = [normal(size * size, seed), normal(size * size, seed + 1)];
       const [oa, ob] = [tensor(a, shape), tensor(b, shape)];
@@ -292,7 +361,9 @@ export function matmulCase(size: number, seed: number): Case {
 export function adamCase(shape: number[], seed: number): Case {
   const n = count(shape);
   return {
-    group: 'optimizer', name: 'adam step', shape: `${dims(shape)} (${(n / 2 ** 20).toFixed(0)}M params)`,
+    group: 'optimizer',
+    name: 'adam step',
+    shape: `${dims(shape)} (${(n / 2 ** 20).toFixed(0)}M params)`,
     // Minimal traffic: parameter, gradient and both moments read; parameter and moments written.
     work: { bytes: 7 * n * 4 },
     prepare: ({ tf }) => {
@@ -306,10 +377,11 @@ export function adamCase(shape: number[], seed: number): Case {
       const theirs = tf.train.adam(options.lr, options.betas[0], options.betas[1], options.eps);
       return {
         ours: {
-          run: () => tidy(() => {
-            ours.step();
-            return [op];
-          }),
+          run: () =>
+            tidy(() => {
+              ours.step();
+              return [op];
+            }),
           outputsAreState: true,
           dispose: () => {
             Object.values(ours.stateDict().tensors).forEach((t) => t.dispose());
@@ -317,10 +389,11 @@ export function adamCase(shape: number[], seed: number): Case {
           },
         },
         tfjs: {
-          run: () => tf.tidy(() => {
-            theirs.applyGradients([{ name: tp.name, tensor: tg }]);
-            return [tp];
-          }),
+          run: () =>
+            tf.tidy(() => {
+              theirs.applyGradients([{ name: tp.name, tensor: tg }]);
+              return [tp];
+            }),
           outputsAreState: true,
           dispose: () => [theirs, tp, tg].forEach((t) => t.dispose()),
         },
@@ -332,7 +405,10 @@ export function adamCase(shape: number[], seed: number): Case {
 /** `ops` tiny additions in a row, each depending on the last: what each dispatch costs beyond its (negligible) work. */
 export function dispatchCase(ops: number, size: number, seed: number): Case {
   return {
-    group: 'dispatch', name: `dispatch overhead (${ops} adds)`, shape: `${size} elements`, work: { ops },
+    group: 'dispatch',
+    name: `dispatch overhead (${ops} adds)`,
+    shape: `${size} elements`,
+    work: { ops },
     prepare: ({ tf }) => {
       const [x, y] = [normal(size, seed), normal(size, seed + 1)];
       const [ox, oy] = [tensor(x, [size]), tensor(y, [size])];
@@ -399,7 +475,10 @@ export function allCases(): Case[] {
     ...batchNormCases('D.dec2', [D_BATCH, 64, 32, 32], next()),
     ...batchNormCases('D.enc3', [D_BATCH, 256, 8, 8], next()),
     ...batchNormCases('R.stem', [R_BATCH, 64, 64, 64], next()),
-    ...(['sum', 'mean'] as const).flatMap((op) => [reduceCase(op, [0, 2, 3], activation, next()), reduceCase(op, null, activation, next())]),
+    ...(['sum', 'mean'] as const).flatMap((op) => [
+      reduceCase(op, [0, 2, 3], activation, next()),
+      reduceCase(op, null, activation, next()),
+    ]),
     elementwiseChainCase(activation, next()),
     adamCase([1024, 1024], next()),
     dispatchCase(1000, 64, next()),

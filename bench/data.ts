@@ -27,9 +27,12 @@ export function permute4(x: Float32Array, shape: readonly number[], perm: readon
   const [s0, s1, s2, s3] = perm.map((p) => strides[p]);
   const out = new Float32Array(x.length);
   let o = 0;
-  for (let a = 0; a < d0; a++) for (let b = 0; b < d1; b++) for (let c = 0; c < d2; c++) for (let d = 0; d < d3; d++) {
-    out[o++] = x[a * s0 + b * s1 + c * s2 + d * s3];
-  }
+  for (let a = 0; a < d0; a++)
+    for (let b = 0; b < d1; b++)
+      for (let c = 0; c < d2; c++)
+        for (let d = 0; d < d3; d++) {
+          out[o++] = x[a * s0 + b * s1 + c * s2 + d * s3];
+        }
   return out;
 }
 

@@ -43,7 +43,10 @@ async function start(): Promise<Engines> {
   // through tsx (Node alone cannot resolve their extensionless imports); they go into tfjs's process-wide gradient
   // registry and run on the same engine and backend.
   tsxRequire('@tensorflow/tfjs-core/dist/register_all_gradients.js', import.meta.url);
-  const backend = tf.backend() as unknown as { device: GPUDevice & { adapterInfo?: GPUAdapterInfo }; adapterInfo: object };
+  const backend = tf.backend() as unknown as {
+    device: GPUDevice & { adapterInfo?: GPUAdapterInfo };
+    adapterInfo: object;
+  };
   const info = backend.device.adapterInfo;
   const tfjs = info
     ? { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description }
@@ -55,7 +58,9 @@ async function start(): Promise<Engines> {
 export function describeAdapters(e: Engines): string {
   const line = formatAdapter(e.adapters.ours);
   const t = e.adapters.tfjs;
-  const same = t.vendor === e.adapters.ours.vendor && t.architecture === e.adapters.ours.architecture
-    && (t.description === undefined || t.description === e.adapters.ours.description);
+  const same =
+    t.vendor === e.adapters.ours.vendor &&
+    t.architecture === e.adapters.ours.architecture &&
+    (t.description === undefined || t.description === e.adapters.ours.description);
   return same ? line : `${line} (WARNING: tfjs reports ${JSON.stringify(t)})`;
 }

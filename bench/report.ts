@@ -28,7 +28,11 @@ export function rate(work: Work, ms: number): Rate {
 
 export function toRow(c: Case, m: Measured): Row {
   return {
-    case: c.name, group: c.group, shape: c.shape, work: c.work, ...m,
+    case: c.name,
+    group: c.group,
+    shape: c.shape,
+    work: c.work,
+    ...m,
     speedup: m.tfjsMedian / m.oursMedian,
     oursRate: rate(c.work, m.oursMedian),
     tfjsRate: rate(c.work, m.tfjsMedian),
@@ -42,11 +46,17 @@ const rateText = (r: Rate) => `${r.value.toFixed(r.value < 10 ? 2 : 1)} ${r.unit
 export function table(rows: Row[]): string {
   const header = ['case', 'shape', 'ours ms', 'tfjs ms', 'speed-up', 'ours rate'];
   const cells = rows.map((r) => [
-    (r.checked ? '' : '! ') + r.case, r.shape, ms(r.oursMedian), ms(r.tfjsMedian), `${r.speedup.toFixed(2)}x`, rateText(r.oursRate),
+    (r.checked ? '' : '! ') + r.case,
+    r.shape,
+    ms(r.oursMedian),
+    ms(r.tfjsMedian),
+    `${r.speedup.toFixed(2)}x`,
+    rateText(r.oursRate),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const numeric = [false, false, true, true, true, true];
-  const line = (c: string[]) => `| ${c.map((s, i) => (numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join(' | ')} |`;
+  const line = (c: string[]) =>
+    `| ${c.map((s, i) => (numeric[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
   return [line(header), rule, ...cells.map(line)].join('\n');
 }
@@ -70,19 +80,27 @@ export function summarize(rows: Row[]): Summary {
     medianKernelSpeedup: kernels.length ? median(kernels.map((r) => r.speedup)) : null,
     slower: rows.filter((r) => r.speedup < 1).map((r) => r.case),
     dispatch: dispatch ? { ours: dispatch.oursRate.value, tfjs: dispatch.tfjsRate.value } : null,
-    mismatched: rows.filter((r) => !r.checked).map((r) => `${r.case} (max relative error ${r.maxRelError.toExponential(1)})`),
+    mismatched: rows
+      .filter((r) => !r.checked)
+      .map((r) => `${r.case} (max relative error ${r.maxRelError.toExponential(1)})`),
     leaked: rows.filter((r) => r.leak).map((r) => `${r.case}: ${r.leak}`),
   };
 }
 
 export function summaryText(s: Summary): string {
   const lines = [];
-  if (s.medianKernelSpeedup !== null) lines.push(`median speed-up over conv, transposed-conv and matmul cases: ${s.medianKernelSpeedup.toFixed(2)}x (target: at least 2x)`);
+  if (s.medianKernelSpeedup !== null)
+    lines.push(
+      `median speed-up over conv, transposed-conv and matmul cases: ${s.medianKernelSpeedup.toFixed(2)}x (target: at least 2x)`,
+    );
   lines.push(s.slower.length ? `slower than tfjs: ${s.slower.join('; ')}` : 'slower than tfjs: none');
-  if (s.dispatch) lines.push(`dispatch overhead: ours ${s.dispatch.ours.toFixed(1)} us/op, tfjs ${s.dispatch.tfjs.toFixed(1)} us/op`);
-  lines.push(s.mismatched.length
-    ? `OUTPUTS DIFFER (marked '!'; their timings compare different work): ${s.mismatched.join('; ')}`
-    : `outputs of both engines agree on every case (max relative error <= ${CHECK_TOLERANCE})`);
+  if (s.dispatch)
+    lines.push(`dispatch overhead: ours ${s.dispatch.ours.toFixed(1)} us/op, tfjs ${s.dispatch.tfjs.toFixed(1)} us/op`);
+  lines.push(
+    s.mismatched.length
+      ? `OUTPUTS DIFFER (marked '!'; their timings compare different work): ${s.mismatched.join('; ')}`
+      : `outputs of both engines agree on every case (max relative error <= ${CHECK_TOLERANCE})`,
+  );
   if (s.leaked.length) lines.push(`LEAKS: ${s.leaked.join('; ')}`);
   return lines.join('\n');
 }

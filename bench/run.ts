@@ -10,7 +10,8 @@ import { describeAdapters, startEngines } from './engines.ts';
 import { measure, type Plan } from './measure.ts';
 import { summarize, summaryText, table, toRow, type Row } from './report.ts';
 
-const USAGE = 'usage: npm run bench [-- --quick] [-- --filter TEXT]  (TEXT: a substring of case names, e.g. "grad-weight")';
+const USAGE =
+  'usage: npm run bench [-- --quick] [-- --filter TEXT]  (TEXT: a substring of case names, e.g. "grad-weight")';
 
 function parseArgs(argv: string[]): { quick: boolean; filter: string | null } {
   let quick = false;
@@ -25,9 +26,13 @@ function parseArgs(argv: string[]): { quick: boolean; filter: string | null } {
 
 /** The checked-out commit, marked when the work tree has uncommitted changes to tracked files. */
 function gitCommit(): string {
-  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
-    return git('rev-parse', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? ' (with uncommitted changes)' : '');
+    return (
+      git('rev-parse', 'HEAD') +
+      (git('status', '--porcelain', '--untracked-files=no') ? ' (with uncommitted changes)' : '')
+    );
   } catch {
     return 'unknown';
   }
@@ -38,7 +43,9 @@ async function main(): Promise<void> {
   // Quick: one warm-up (the checked one) and up to 3 timed runs, fewer for the slowest cases (tfjs's weight gradient of
   // R.layer4 takes 8 s a run), so the whole list fits in 3 minutes on 2 CPU cores even with other work running.
   const plan: Plan = quick ? { warmup: 1, runs: 3, budgetMs: 4000 } : { warmup: 2, runs: 10 };
-  const runsText = plan.budgetMs ? `up to ${plan.runs} timed runs (fewer once a case's timed runs pass ${plan.budgetMs / 1000} s)` : `${plan.runs} timed runs`;
+  const runsText = plan.budgetMs
+    ? `up to ${plan.runs} timed runs (fewer once a case's timed runs pass ${plan.budgetMs / 1000} s)`
+    : `${plan.runs} timed runs`;
   const cases = allCases().filter((c) => !filter || c.name.includes(filter));
   if (!cases.length) throw new Error(`no case name contains '${filter}'`);
 
@@ -53,13 +60,17 @@ async function main(): Promise<void> {
   for (const [i, c] of cases.entries()) {
     const row = toRow(c, await measure(c, engines, plan));
     rows.push(row);
-    console.error(`[${i + 1}/${cases.length}] ${c.name}: ours ${row.oursMedian.toFixed(1)} ms, tfjs ${row.tfjsMedian.toFixed(1)} ms${row.checked ? '' : ' OUTPUTS DIFFER'}${row.leak ? ` LEAK ${row.leak}` : ''}`);
+    console.error(
+      `[${i + 1}/${cases.length}] ${c.name}: ours ${row.oursMedian.toFixed(1)} ms, tfjs ${row.tfjsMedian.toFixed(1)} ms${row.checked ? '' : ' OUTPUTS DIFFER'}${row.leak ? ` LEAK ${row.leak}` : ''}`,
+    );
   }
   const seconds = (performance.now() - started) / 1000;
   const load = { before: loadBefore, after: os.loadavg()[0], cpus: os.cpus().length };
 
   const summary = summarize(rows);
-  console.log(`\nadapter: ${adapter}; median of ${runsText} per figure, ${quick ? 'quick mode' : 'full mode'}, ${seconds.toFixed(0)} s, load average ${load.before.toFixed(1)} -> ${load.after.toFixed(1)} on ${load.cpus} CPUs\n`);
+  console.log(
+    `\nadapter: ${adapter}; median of ${runsText} per figure, ${quick ? 'quick mode' : 'full mode'}, ${seconds.toFixed(0)} s, load average ${load.before.toFixed(1)} -> ${load.after.toFixed(1)} on ${load.cpus} CPUs\n`,
+  );
   console.log(table(rows));
   console.log(`\n${summaryText(summary)}`);
 
@@ -87,7 +98,10 @@ async function main(): Promise<void> {
 }
 
 // Dawn's instances keep Node alive, so the program exits explicitly.
-main().then(() => process.exit(0), (e: unknown) => {
-  console.error(e instanceof Error ? e.stack ?? e.message : e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(1);
+  },
+);

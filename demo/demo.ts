@@ -7,9 +7,34 @@
 // works) or 'no-webgpu'.
 
 import {
-  analyze, builtinTrainingData, calibrate, checkpointContents, decodeImageBlob, formatAdapter, heatmapRaster, imageRaster, init,
-  lossCurves, modelFromCheckpoint, newTrainer, nn, overlayHeatmap, presetConfig, preprocess, shortTraining, stackImages, SYNTHETIC_CATEGORIES,
-  tensor, trainingState, trainLoop, type Image, type Raster, type SavedModel, type SyntheticCategory, type Tensor, type TrainingData,
+  analyze,
+  builtinTrainingData,
+  calibrate,
+  checkpointContents,
+  decodeImageBlob,
+  formatAdapter,
+  heatmapRaster,
+  imageRaster,
+  init,
+  lossCurves,
+  modelFromCheckpoint,
+  newTrainer,
+  nn,
+  overlayHeatmap,
+  presetConfig,
+  preprocess,
+  shortTraining,
+  stackImages,
+  SYNTHETIC_CATEGORIES,
+  tensor,
+  trainingState,
+  trainLoop,
+  type Image,
+  type Raster,
+  type SavedModel,
+  type SyntheticCategory,
+  type Tensor,
+  type TrainingData,
 } from 'cavga-webgpu';
 
 interface ImageResult {
@@ -62,7 +87,9 @@ async function action(busy: string, work: () => Promise<string>): Promise<void> 
 
 /** Draws a raster at the canvas's top left. */
 function paint(canvas: HTMLCanvasElement, raster: Raster): void {
-  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(raster.data), raster.width, raster.height), 0, 0);
+  canvas
+    .getContext('2d')!
+    .putImageData(new ImageData(new Uint8ClampedArray(raster.data), raster.width, raster.height), 0, 0);
 }
 
 function canvasOf(raster: Raster, className = 'picture'): HTMLCanvasElement {
@@ -101,7 +128,8 @@ async function showResults(): Promise<string> {
   const body = $('results').querySelector('tbody')!;
   body.replaceChildren();
   demo.results = [];
-  if (!saved) return images.length ? 'Images loaded; now load a checkpoint or train a model.' : 'Load a checkpoint and images.';
+  if (!saved)
+    return images.length ? 'Images loaded; now load a checkpoint or train a model.' : 'Load a checkpoint and images.';
   if (!images.length) return 'Model ready; now load images.';
   const { imageSize: size, channels } = saved.saved.cavga;
   const inputs = images.map(({ name, image }) => preprocess(image, name, { size, channels, convertChannels: true }));
@@ -117,13 +145,22 @@ async function showResults(): Promise<string> {
   images.forEach(({ name }, k) => {
     const map = Array.from(maps.slice(k * plane, (k + 1) * plane));
     const input = imageRaster({ width: size, height: size, channels, data: inputs[k] });
-    const reconstruction = imageRaster({ width: size, height: size, channels, data: Float32Array.from(reconstructions.slice(k * channels * plane, (k + 1) * channels * plane)) });
+    const reconstruction = imageRaster({
+      width: size,
+      height: size,
+      channels,
+      data: Float32Array.from(reconstructions.slice(k * channels * plane, (k + 1) * channels * plane)),
+    });
     const row = document.createElement('tr');
     const cell = (content: Node | string) => row.appendChild(document.createElement('td')).append(content);
     cell(name);
     cell(canvasOf(input));
     cell(canvasOf(reconstruction));
-    cell(attention ? canvasOf(heatmapRaster(attention.slice(k * plane, (k + 1) * plane), size, size)) : 'none (this model has no attention)');
+    cell(
+      attention
+        ? canvasOf(heatmapRaster(attention.slice(k * plane, (k + 1) * plane), size, size))
+        : 'none (this model has no attention)',
+    );
     cell(canvasOf(overlayHeatmap(input, map)));
     cell(scores[k].toFixed(5));
     body.append(row);
@@ -135,7 +172,10 @@ async function showResults(): Promise<string> {
 function drawLosses(): void {
   const names = ['total', 'reconstruction', 'discriminator'].filter((n) => n in (demo.losses[0] ?? {}));
   const steps = demo.losses.map((l) => l.step);
-  const chart = lossCurves(names.map((name) => ({ name, steps, values: demo.losses.map((l) => l[name]) })), { width: 560, height: 300 });
+  const chart = lossCurves(
+    names.map((name) => ({ name, steps, values: demo.losses.map((l) => l[name]) })),
+    { width: 560, height: 300 },
+  );
   paint($<HTMLCanvasElement>('loss'), chart);
 }
 
@@ -150,8 +190,10 @@ function* batchesOf(data: TrainingData): Generator<Tensor> {
 async function train(): Promise<string> {
   const steps = Number($<HTMLInputElement>('steps').value);
   const batchSize = Number($<HTMLInputElement>('batch').value);
-  if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`Steps must be a positive integer, got '${$<HTMLInputElement>('steps').value}'`);
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`Batch must be a positive integer, got '${$<HTMLInputElement>('batch').value}'`);
+  if (!(Number.isInteger(steps) && steps >= 1))
+    throw new Error(`Steps must be a positive integer, got '${$<HTMLInputElement>('steps').value}'`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new Error(`Batch must be a positive integer, got '${$<HTMLInputElement>('batch').value}'`);
   if (!saved) {
     const config = { cavga: presetConfig('cavga-du', { ...shortTraining, imageSize: 64 }), seed: 0 };
     const trainer = newTrainer(config);
@@ -162,15 +204,24 @@ async function train(): Promise<string> {
   const data = builtinTrainingData(model.saved.cavga, { category, count: 200, seed: model.saved.seed });
   demo.losses = [];
   const end = await trainLoop({
-    trainer: model.trainer, data, batchSize, seed: model.saved.seed, startStep: model.step, steps: model.step + steps,
-    checkpointEvery: steps, saveCheckpoint: async () => {},
+    trainer: model.trainer,
+    data,
+    batchSize,
+    seed: model.saved.seed,
+    startStep: model.step,
+    steps: model.step + steps,
+    checkpointEvery: steps,
+    saveCheckpoint: async () => {},
     onStep: (step, losses) => {
       demo.losses.push({ step: step + 1, ...losses });
       drawLosses();
       status.textContent = `Training on ${category}: step ${step + 1} of ${model.step + steps}, loss ${losses.total.toFixed(4)}`;
     },
   });
-  if (end.reason === 'non-finite') throw new Error(`Training stopped: the ${end.term} loss became non-finite at step ${end.step + 1}; the model's weights are no longer usable`);
+  if (end.reason === 'non-finite')
+    throw new Error(
+      `Training stopped: the ${end.term} loss became non-finite at step ${end.step + 1}; the model's weights are no longer usable`,
+    );
   model.step = end.step;
   if (model.saved.cavga.standardize) {
     status.textContent = 'Calibrating the anomaly map on the training images…';
@@ -185,7 +236,8 @@ function openFiles(files: File[]): Promise<void> {
   const checkpoints = files.filter((f) => f.name.endsWith('.safetensors'));
   const pictures = files.filter((f) => !f.name.endsWith('.safetensors'));
   return action('Loading…', async () => {
-    if (checkpoints.length > 1) throw new Error(`Give one checkpoint at a time (got ${checkpoints.map((f) => f.name).join(', ')})`);
+    if (checkpoints.length > 1)
+      throw new Error(`Give one checkpoint at a time (got ${checkpoints.map((f) => f.name).join(', ')})`);
     const messages = [];
     if (checkpoints.length) messages.push(await loadCheckpoint(checkpoints[0]));
     if (pictures.length) messages.push(await loadImages(pictures));
@@ -196,8 +248,12 @@ function openFiles(files: File[]): Promise<void> {
 function wire(): void {
   const category = $<HTMLSelectElement>('category');
   for (const name of SYNTHETIC_CATEGORIES) category.add(new Option(name, name));
-  $<HTMLInputElement>('checkpoint').addEventListener('change', (e) => openFiles(Array.from((e.target as HTMLInputElement).files ?? [])));
-  $<HTMLInputElement>('images').addEventListener('change', (e) => openFiles(Array.from((e.target as HTMLInputElement).files ?? [])));
+  $<HTMLInputElement>('checkpoint').addEventListener('change', (e) =>
+    openFiles(Array.from((e.target as HTMLInputElement).files ?? [])),
+  );
+  $<HTMLInputElement>('images').addEventListener('change', (e) =>
+    openFiles(Array.from((e.target as HTMLInputElement).files ?? [])),
+  );
   trainButton.addEventListener('click', () => action('Generating the built-in images…', train));
   const drop = $('drop');
   document.addEventListener('dragover', (e) => {

@@ -4,7 +4,13 @@ import { init, formatAdapter, releaseWebGPU } from '../src/index.ts';
 const gpu = await init();
 const { info } = gpu.rt;
 console.log(`adapter: ${formatAdapter(info)}`);
-for (const key of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupsPerDimension']) {
+for (const key of [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupsPerDimension',
+]) {
   console.log(`  ${key}: ${info.limits[key]}`);
 }
 await releaseWebGPU();

@@ -10,19 +10,42 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..');
 export const distDir = join(root, 'dist');
 
-const common: BuildOptions = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', sourcemap: true, logLevel: 'warning' };
+const common: BuildOptions = {
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  sourcemap: true,
+  logLevel: 'warning',
+};
 
 /** Builds the Node bundle; returns its path. */
 export async function buildNode(): Promise<string> {
   const outfile = join(distDir, 'node/index.js');
-  await build({ ...common, platform: 'node', target: 'node20', packages: 'external', entryPoints: [join(root, 'src/index.ts')], outfile });
+  await build({
+    ...common,
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    entryPoints: [join(root, 'src/index.ts')],
+    outfile,
+  });
   return outfile;
 }
 
 /** Builds the browser bundle and the demo; returns the dist folder. Fails on any import that a browser cannot load (node:*, Node addons). */
 export async function buildBrowser(): Promise<string> {
-  await build({ ...common, entryPoints: [join(root, 'src/browser.ts')], outfile: join(distDir, 'browser/cavga-webgpu.js') });
-  await build({ ...common, entryPoints: [join(root, 'demo/demo.ts')], outfile: join(distDir, 'demo/demo.js'), external: ['cavga-webgpu'] });
+  await build({
+    ...common,
+    entryPoints: [join(root, 'src/browser.ts')],
+    outfile: join(distDir, 'browser/cavga-webgpu.js'),
+  });
+  await build({
+    ...common,
+    entryPoints: [join(root, 'demo/demo.ts')],
+    outfile: join(distDir, 'demo/demo.js'),
+    external: ['cavga-webgpu'],
+  });
   mkdirSync(join(distDir, 'demo'), { recursive: true });
   copyFileSync(join(root, 'demo/index.html'), join(distDir, 'demo/index.html'));
   return distDir;

@@ -7,7 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { buildBrowser } from './build.ts';
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.map': 'application/json', '.css': 'text/css', '.png': 'image/png' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.map': 'application/json',
+  '.css': 'text/css',
+  '.png': 'image/png',
+};
 
 /** Serves the files under `root` on 127.0.0.1; resolves to the server and its base URL once it listens. */
 export function serve(root: string, port = 0): Promise<{ server: Server; url: string }> {
@@ -28,12 +34,17 @@ export function serve(root: string, port = 0): Promise<{ server: Server; url: st
       response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}\n`);
       return;
     }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    response.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    });
     createReadStream(file).pipe(response);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }));
+    server.listen(port, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }),
+    );
   });
 }
 
@@ -46,7 +57,9 @@ if (process.argv[1] === import.meta.filename) {
   }
   const root = await buildBrowser();
   const { url } = await serve(root, port).catch((e: NodeJS.ErrnoException) => {
-    console.error(`serve: cannot listen on 127.0.0.1:${port} (${e.code === 'EADDRINUSE' ? 'in use; choose another with --port N' : e.message})`);
+    console.error(
+      `serve: cannot listen on 127.0.0.1:${port} (${e.code === 'EADDRINUSE' ? 'in use; choose another with --port N' : e.message})`,
+    );
     process.exit(1);
   });
   console.log(`demo: ${url}demo/  (open it in a browser with WebGPU; Ctrl-C stops the server)`);

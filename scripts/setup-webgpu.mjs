@@ -30,7 +30,10 @@ function probeAdapter(env) {
     console.log(JSON.stringify({ vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description }));
     process.exit(0);`;
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
-    env, encoding: 'utf8', timeout: 60_000, cwd: join(import.meta.dirname, '..'),
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+    cwd: join(import.meta.dirname, '..'),
   });
   if (result.status === 0) return JSON.parse(result.stdout.trim().split('\n').pop());
   return null;
@@ -62,11 +65,21 @@ function addBookwormBackports() {
     writeFileSync(BACKPORTS_FILE, main.replace(/^Suites:.*$/m, 'Suites: bookworm-backports').trim() + '\n');
     return;
   }
-  const lists = ['/etc/apt/sources.list', ...readdirSync('/etc/apt/sources.list.d').filter((f) => f.endsWith('.list')).map((f) => join('/etc/apt/sources.list.d', f))];
+  const lists = [
+    '/etc/apt/sources.list',
+    ...readdirSync('/etc/apt/sources.list.d')
+      .filter((f) => f.endsWith('.list'))
+      .map((f) => join('/etc/apt/sources.list.d', f)),
+  ];
   for (const file of lists.filter(existsSync)) {
-    const line = readFileSync(file, 'utf8').split('\n').find((l) => /^deb\s+\S+\s+bookworm\s/.test(l));
+    const line = readFileSync(file, 'utf8')
+      .split('\n')
+      .find((l) => /^deb\s+\S+\s+bookworm\s/.test(l));
     if (line) {
-      writeFileSync(BACKPORTS_FILE.replace('.sources', '.list'), line.replace(/\sbookworm\s/, ' bookworm-backports ') + '\n');
+      writeFileSync(
+        BACKPORTS_FILE.replace('.sources', '.list'),
+        line.replace(/\sbookworm\s/, ' bookworm-backports ') + '\n',
+      );
       return;
     }
   }
@@ -88,7 +101,7 @@ function installLavapipe(os) {
 function instructions(os) {
   return [
     'setup-webgpu: Dawn found no WebGPU adapter on this machine, and this script can only install one on Debian/Ubuntu as root.',
-    'Install a Vulkan driver, for example Mesa\'s lavapipe (runs on the CPU, Mesa 24 or newer):',
+    "Install a Vulkan driver, for example Mesa's lavapipe (runs on the CPU, Mesa 24 or newer):",
     os.VERSION_CODENAME === 'bookworm'
       ? '  copy your Debian source entry with the suite changed to bookworm-backports, then:\n' +
         '  sudo apt-get update && sudo apt-get install -t bookworm-backports --no-install-recommends mesa-vulkan-drivers libvulkan1'
@@ -104,13 +117,18 @@ function ensureChromium(os) {
   }
   // Ubuntu's chromium package only installs a snap, which does not run in containers: only Debian's is a real browser.
   if (process.platform !== 'linux' || os.ID !== 'debian' || process.getuid?.() !== 0) {
-    console.warn(`setup-webgpu: no Chromium at ${CHROMIUM}; the browser test needs one. Install it (Debian: sudo apt-get install chromium) ` +
-      'or set CHROMIUM_PATH to a Chromium or Chrome binary.');
+    console.warn(
+      `setup-webgpu: no Chromium at ${CHROMIUM}; the browser test needs one. Install it (Debian: sudo apt-get install chromium) ` +
+        'or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+    );
     return;
   }
   run('apt-get', ['update', '-q']);
   run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium']);
-  if (!existsSync(CHROMIUM)) console.warn(`setup-webgpu: the chromium package is installed, but there is no browser at ${CHROMIUM} (CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM))
+    console.warn(
+      `setup-webgpu: the chromium package is installed, but there is no browser at ${CHROMIUM} (CHROMIUM_PATH)`,
+    );
 }
 
 function ensureAdapter(os) {
@@ -120,7 +138,9 @@ function ensureAdapter(os) {
     adapter = probeAdapter({ ...env, VK_ICD_FILENAMES: LAVAPIPE_ICD });
   }
   if (adapter) {
-    console.log(`setup-webgpu: adapter ready (${[adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(', ')})`);
+    console.log(
+      `setup-webgpu: adapter ready (${[adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(', ')})`,
+    );
     return;
   }
   const debianLike = os.ID === 'debian' || os.ID === 'ubuntu' || /debian|ubuntu/.test(os.ID_LIKE ?? '');

@@ -2,8 +2,20 @@
 // (npm run build bundles this file for browsers; src/index.ts adds the Node-only file functions to it).
 export { Tensor } from './tensor/tensor.ts';
 export {
-  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, rand, randn, manualSeed, Generator, defaultGenerator,
-  type CreateOptions, type RandomOptions,
+  tensor,
+  zeros,
+  ones,
+  full,
+  zerosLike,
+  onesLike,
+  fullLike,
+  rand,
+  randn,
+  manualSeed,
+  Generator,
+  defaultGenerator,
+  type CreateOptions,
+  type RandomOptions,
 } from './tensor/creation.ts';
 export { tidy, keep, dispose } from './tensor/memory.ts';
 export { init, getBackend, setDefaultDevice, withDevice, type DeviceName } from './tensor/context.ts';
@@ -13,11 +25,62 @@ export { noGrad, isGradEnabled, setGradEnabled } from './autograd/graph.ts';
 export { grad, backward, type GradOptions } from './autograd/engine.ts';
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck.ts';
 export {
-  add, sub, mul, div, pow, neg, abs, sign, exp, log, sqrt, rsqrt, square, reciprocal, relu, leakyRelu, sigmoid, tanh, cos, sin,
-  maximum, minimum, gt, ge, lt, le, eq, ne, where, clamp,
-  sum, mean, max, min, variance,
-  reshape, flatten, unsqueeze, squeeze, permute, transpose, expand, slice, pad, cat, stack,
-  matmul, bmm, linear, conv2d, convTranspose2d, maxPool2d, avgPool2d, globalAvgPool2d, detach, clone,
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  neg,
+  abs,
+  sign,
+  exp,
+  log,
+  sqrt,
+  rsqrt,
+  square,
+  reciprocal,
+  relu,
+  leakyRelu,
+  sigmoid,
+  tanh,
+  cos,
+  sin,
+  maximum,
+  minimum,
+  gt,
+  ge,
+  lt,
+  le,
+  eq,
+  ne,
+  where,
+  clamp,
+  sum,
+  mean,
+  max,
+  min,
+  variance,
+  reshape,
+  flatten,
+  unsqueeze,
+  squeeze,
+  permute,
+  transpose,
+  expand,
+  slice,
+  pad,
+  cat,
+  stack,
+  matmul,
+  bmm,
+  linear,
+  conv2d,
+  convTranspose2d,
+  maxPool2d,
+  avgPool2d,
+  globalAvgPool2d,
+  detach,
+  clone,
 } from './autograd/ops/index.ts';
 export * as F from './nn/functional/index.ts';
 
@@ -34,21 +97,55 @@ export function memory(device?: DeviceName): MemoryInfo {
   return getBackend(device).memory();
 }
 export * as nn from './nn/index.ts';
-export { checkpointContents, restoreCheckpoint, type TrainingState, type LoadedCheckpoint } from './nn/checkpoint-state.ts';
+export {
+  checkpointContents,
+  restoreCheckpoint,
+  type TrainingState,
+  type LoadedCheckpoint,
+} from './nn/checkpoint-state.ts';
 
 // CAVGA
-export { cavgaConfig, presetConfig, modelPresets, shortTraining, type GradCamScore, type AnomalyMap, type ImageScore, type Scoring, type CavgaConfig, type CavgaOverrides, type ModelName } from './cavga/config.ts';
+export {
+  cavgaConfig,
+  presetConfig,
+  modelPresets,
+  shortTraining,
+  type GradCamScore,
+  type AnomalyMap,
+  type ImageScore,
+  type Scoring,
+  type CavgaConfig,
+  type CavgaOverrides,
+  type ModelName,
+} from './cavga/config.ts';
 export { Cavga } from './cavga/models/cavga.ts';
 export { CavgaTrainer, type Batch, type StepLosses } from './cavga/trainer.ts';
 export { trainLoop, type TrainingData, type TrainLoopOptions, type LoopEnd } from './cavga/train-loop.ts';
 export { analyze, type Analysis } from './cavga/inference.ts';
 export { calibrate } from './cavga/calibration.ts';
-export { modelFromCheckpoint, newTrainer, trainingState, type SavedConfig, type SavedModel } from './cavga/saved-model.ts';
+export {
+  modelFromCheckpoint,
+  newTrainer,
+  trainingState,
+  type SavedConfig,
+  type SavedModel,
+} from './cavga/saved-model.ts';
 export { builtinTrainingData, type BuiltinTrainingOptions } from './cavga/builtin-training.ts';
 export { DataError } from './cavga/data/errors.ts';
-export { preprocess, fromInterleaved, stack as stackImages, type Image, type Preprocessing } from './cavga/data/image.ts';
+export {
+  preprocess,
+  fromInterleaved,
+  stack as stackImages,
+  type Image,
+  type Preprocessing,
+} from './cavga/data/image.ts';
 export { decodeImageBlob } from './cavga/data/image-blob.ts';
-export { syntheticGood, syntheticDefect, SYNTHETIC_CATEGORIES, type SyntheticCategory } from './cavga/data/synthetic-images.ts';
+export {
+  syntheticGood,
+  syntheticDefect,
+  SYNTHETIC_CATEGORIES,
+  type SyntheticCategory,
+} from './cavga/data/synthetic-images.ts';
 export { imageRaster } from './cavga/report/image-grid.ts';
 export { heatmapRaster, overlayHeatmap, turbo } from './cavga/report/colormap.ts';
 export { lossCurves, type LossSeries } from './cavga/report/plots.ts';

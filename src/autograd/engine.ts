@@ -50,7 +50,13 @@ function relevantNodes(outputs: Tensor[], isTarget: (t: Tensor) => boolean): { o
  * Runs reverse mode from `outputs`; calls `onGradient` for every tensor for which `isTarget` holds, with its total
  * gradient. Gradients of intermediate tensors are disposed as soon as they have been passed on.
  */
-function runBackward(outputs: Tensor[], gradOutputs: (Tensor | null)[], isTarget: (t: Tensor) => boolean, createGraph: boolean, onGradient: (t: Tensor, g: Tensor) => void): void {
+function runBackward(
+  outputs: Tensor[],
+  gradOutputs: (Tensor | null)[],
+  isTarget: (t: Tensor) => boolean,
+  createGraph: boolean,
+  onGradient: (t: Tensor, g: Tensor) => void,
+): void {
   const { order, reaches } = relevantNodes(outputs, isTarget);
   const grads = new Map<Tensor, Tensor>();
   // Without createGraph, gradients made here are freed once passed on. A backward may hand the same tensor to several
@@ -63,7 +69,10 @@ function runBackward(outputs: Tensor[], gradOutputs: (Tensor | null)[], isTarget
     if (n <= 0 && !createGraph && !kept.has(g)) g.dispose();
   };
   const accumulate = (t: Tensor, g: Tensor) => {
-    if (!sameShape(g.shape, t.shape)) throw new Error(`backward: gradient of shape ${formatShape(g.shape)} for a tensor of shape ${formatShape(t.shape)} (op ${t.gradFn?.name ?? 'leaf'})`);
+    if (!sameShape(g.shape, t.shape))
+      throw new Error(
+        `backward: gradient of shape ${formatShape(g.shape)} for a tensor of shape ${formatShape(t.shape)} (op ${t.gradFn?.name ?? 'leaf'})`,
+      );
     const previous = grads.get(t);
     const total = previous ? add(previous, g) : g;
     holders.set(total, (holders.get(total) ?? 0) + 1);
@@ -99,22 +108,36 @@ function runBackward(outputs: Tensor[], gradOutputs: (Tensor | null)[], isTarget
 }
 
 /** Gradients of `outputs` with respect to `inputs`, like torch.autograd.grad. */
-export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], options: GradOptions = {}): (Tensor | null)[] {
+export function grad(
+  outputs: Tensor | Tensor[],
+  inputs: Tensor | Tensor[],
+  options: GradOptions = {},
+): (Tensor | null)[] {
   const outs = Array.isArray(outputs) ? outputs : [outputs];
   const ins = Array.isArray(inputs) ? inputs : [inputs];
   for (const t of ins) {
     if (!t.requiresGrad) throw new Error(`grad: input ${t} does not require grad`);
   }
   for (const t of outs) {
-    if (!t.requiresGrad) throw new Error(`grad: output ${t} does not require grad (no input that requires grad contributed to it)`);
+    if (!t.requiresGrad)
+      throw new Error(`grad: output ${t} does not require grad (no input that requires grad contributed to it)`);
   }
   checkGradOutputs(outs, options.gradOutputs);
   const wanted = new Set(ins);
   const found = new Map<Tensor, Tensor>();
-  runBackward(outs, options.gradOutputs ?? [], (t) => wanted.has(t), options.createGraph ?? false, (t, g) => found.set(t, g));
+  runBackward(
+    outs,
+    options.gradOutputs ?? [],
+    (t) => wanted.has(t),
+    options.createGraph ?? false,
+    (t, g) => found.set(t, g),
+  );
   return ins.map((t, k) => {
     const g = found.get(t);
-    if (!g && !options.allowUnused) throw new Error(`grad: input ${k} (${t}) was not used to compute the outputs; pass allowUnused: true to get null`);
+    if (!g && !options.allowUnused)
+      throw new Error(
+        `grad: input ${k} (${t}) was not used to compute the outputs; pass allowUnused: true to get null`,
+      );
     return g ?? null;
   });
 }
@@ -122,7 +145,8 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], opti
 /** Accumulates d(this)/d(leaf) into `leaf.grad` for every leaf that requires grad, like Tensor.backward in PyTorch. */
 export function backward(output: Tensor, gradient?: Tensor, options: { createGraph?: boolean } = {}): void {
   if (!output.requiresGrad) throw new Error(`backward: ${output} does not require grad`);
-  if (!gradient && output.size !== 1) throw new Error(`backward: output of shape ${formatShape(output.shape)} is not a scalar; pass a gradient`);
+  if (!gradient && output.size !== 1)
+    throw new Error(`backward: output of shape ${formatShape(output.shape)} is not a scalar; pass a gradient`);
   checkGradOutputs([output], gradient ? [gradient] : undefined);
   const isLeaf = (t: Tensor) => t.requiresGrad && !t.gradFn;
   const assigned = new Set<Tensor>();
@@ -139,12 +163,17 @@ export function backward(output: Tensor, gradient?: Tensor, options: { createGra
 function checkGradOutputs(outputs: Tensor[], gradOutputs: (Tensor | null)[] | undefined): void {
   if (!gradOutputs) {
     for (const t of outputs) {
-      if (t.size !== 1) throw new Error(`grad: output of shape ${formatShape(t.shape)} is not a scalar; pass gradOutputs`);
+      if (t.size !== 1)
+        throw new Error(`grad: output of shape ${formatShape(t.shape)} is not a scalar; pass gradOutputs`);
     }
     return;
   }
-  if (gradOutputs.length !== outputs.length) throw new Error(`grad: ${gradOutputs.length} gradOutputs for ${outputs.length} outputs`);
+  if (gradOutputs.length !== outputs.length)
+    throw new Error(`grad: ${gradOutputs.length} gradOutputs for ${outputs.length} outputs`);
   gradOutputs.forEach((g, k) => {
-    if (g && !sameShape(g.shape, outputs[k].shape)) throw new Error(`grad: gradOutputs[${k}] has shape ${formatShape(g.shape)}, output has ${formatShape(outputs[k].shape)}`);
+    if (g && !sameShape(g.shape, outputs[k].shape))
+      throw new Error(
+        `grad: gradOutputs[${k}] has shape ${formatShape(g.shape)}, output has ${formatShape(outputs[k].shape)}`,
+      );
   });
 }

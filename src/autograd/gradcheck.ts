@@ -7,6 +7,7 @@ import { mul, sum } from './ops/index.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { tensor } from '../tensor/creation.ts';
 import { tidy } from '../tensor/memory.ts';
+import { Lcg } from '../tensor/lcg.ts';
 
 export interface GradcheckOptions {
   eps?: number;
@@ -24,13 +25,9 @@ function outputsOf(fn: Fn, inputs: Tensor[]): Tensor[] {
 }
 
 function directions(outputs: Tensor[], seed: number): Tensor[] {
-  let s = seed >>> 0 || 1;
+  const lcg = new Lcg(seed);
   return outputs.map((o) => {
-    const v = new Float64Array(o.size);
-    for (let i = 0; i < v.length; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      v[i] = (s / 2 ** 32) * 2 - 1;
-    }
+    const v = Float64Array.from({ length: o.size }, () => lcg.nextSigned());
     return tensor(v, o.shape, { device: o.backend });
   });
 }
@@ -51,7 +48,8 @@ async function valueOf(t: Tensor): Promise<number> {
 export async function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOptions = {}): Promise<true> {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 7 } = options;
   for (const x of inputs) {
-    if (x.device !== 'cpu') throw new Error('gradcheck: inputs must live on the float64 reference backend (device cpu)');
+    if (x.device !== 'cpu')
+      throw new Error('gradcheck: inputs must live on the float64 reference backend (device cpu)');
     if (!x.requiresGrad) throw new Error(`gradcheck: input ${x} does not require grad`);
   }
   const v = tidy(() => directions(outputsOf(fn, inputs), seed));
@@ -69,7 +67,9 @@ export async function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOpti
         shifted[i] += delta;
         // Recording stays on: gradgradcheck's fn itself takes a gradient.
         return tidy(() => {
-          const moved = inputs.map((x, j) => (j === k ? tensor(shifted, x.shape, { device: x.backend, requiresGrad: true }) : x));
+          const moved = inputs.map((x, j) =>
+            j === k ? tensor(shifted, x.shape, { device: x.backend, requiresGrad: true }) : x,
+          );
           return projection(outputsOf(fn, moved), v).detach();
         });
       };
@@ -112,16 +112,23 @@ export interface ParameterCheckOptions extends GradcheckOptions {
  * Checks d loss / d parameter for tensors a model holds (so they cannot be swapped for perturbed copies): each checked
  * element is perturbed in place with copy_, the loss re-evaluated, and the original restored.
  */
-export async function gradcheckParameters(loss: () => Tensor, params: Tensor[], options: ParameterCheckOptions = {}): Promise<true> {
+export async function gradcheckParameters(
+  loss: () => Tensor,
+  params: Tensor[],
+  options: ParameterCheckOptions = {},
+): Promise<true> {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3 } = options;
   const analytic = tidy(() => grad(loss(), params, { allowUnused: true }));
   for (let k = 0; k < params.length; k++) {
     const p = params[k];
-    if (p.device !== 'cpu') throw new Error('gradcheckParameters: parameters must live on the float64 reference backend');
+    if (p.device !== 'cpu')
+      throw new Error('gradcheckParameters: parameters must live on the float64 reference backend');
     const base = Float64Array.from(await p.data());
     const a = analytic[k] ? await analytic[k]!.data() : new Float64Array(base.length);
     const count = Math.min(options.elementsPerTensor ?? base.length, base.length);
-    const picked = new Set(Array.from({ length: count }, (_, j) => (count === 1 ? 0 : Math.round((j * (base.length - 1)) / (count - 1)))));
+    const picked = new Set(
+      Array.from({ length: count }, (_, j) => (count === 1 ? 0 : Math.round((j * (base.length - 1)) / (count - 1)))),
+    );
     const original = tensor(base, p.shape, { device: p.backend });
     for (const i of picked) {
       const at = async (delta: number) => {
@@ -138,7 +145,9 @@ export async function gradcheckParameters(loss: () => Tensor, params: Tensor[], 
       const numeric = ((await at(eps)) - (await at(-eps))) / (2 * eps);
       p.copy_(original);
       if (!(Math.abs(a[i] - numeric) <= atol + rtol * Math.abs(numeric))) {
-        throw new Error(`gradcheckParameters: parameter ${k} ${p} element ${i}: autograd ${a[i]}, finite differences ${numeric}`);
+        throw new Error(
+          `gradcheckParameters: parameter ${k} ${p} element ${i}: autograd ${a[i]}, finite differences ${numeric}`,
+        );
       }
     }
     original.dispose();

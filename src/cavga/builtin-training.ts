@@ -14,16 +14,28 @@ export interface BuiltinTrainingOptions {
   seed: number;
 }
 
-export function builtinTrainingData(config: CavgaConfig, { category, count, seed }: BuiltinTrainingOptions): TrainingData {
+export function builtinTrainingData(
+  config: CavgaConfig,
+  { category, count, seed }: BuiltinTrainingOptions,
+): TrainingData {
   syntheticCategory(category);
   // Weakly supervised models learn from labelled anomalies, which the built-in training split does not have.
-  if (config.supervision !== 'unsupervised') throw new Error('built-in training data: only unsupervised models train on it (its training split has no anomalies)');
+  if (config.supervision !== 'unsupervised')
+    throw new Error(
+      'built-in training data: only unsupervised models train on it (its training split has no anomalies)',
+    );
   const p = { size: config.imageSize, channels: config.channels, convertChannels: true };
-  const items = Array.from({ length: count }, (_, i) => preprocess(syntheticGood(seed, category, 'train', i, config.imageSize), `${category}/train/${i}`, p));
+  const items = Array.from({ length: count }, (_, i) =>
+    preprocess(syntheticGood(seed, category, 'train', i, config.imageSize), `${category}/train/${i}`, p),
+  );
   return {
     count,
     batch: (indices) => {
-      const { data, shape } = stack(indices.map((i) => items[i]), config.channels, config.imageSize);
+      const { data, shape } = stack(
+        indices.map((i) => items[i]),
+        config.channels,
+        config.imageSize,
+      );
       return { images: tensor(data, shape) };
     },
   };

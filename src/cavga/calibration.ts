@@ -16,7 +16,11 @@ const SPREAD_FLOOR = 0.1;
  * Fills `model.calibration` from normal images, given as batches [n, c, s, s] in [-1, 1] that `batches` yields (each is
  * disposed after use), for `scoring` (the model's own unless given). Returns how many images it used.
  */
-export async function calibrate(model: Cavga, batches: Iterable<Tensor>, scoring: Scoring = model.config): Promise<number> {
+export async function calibrate(
+  model: Cavga,
+  batches: Iterable<Tensor>,
+  scoring: Scoring = model.config,
+): Promise<number> {
   const side = model.config.imageSize;
   const plane = side * side;
   const maps: Float32Array[] = [];

@@ -1,5 +1,5 @@
 // CAVGA's configuration. Every choice the paper leaves open is a field here, with the project's decision as the default
-// (../shared/cavga-spec.md and docs/cavga.md give the reasons).
+// (docs/cavga-spec.md and docs/cavga.md give the reasons).
 
 export type Backbone = 'dcgan' | 'resnet18';
 export type Supervision = 'unsupervised' | 'weakly';
@@ -38,8 +38,13 @@ export interface Scoring {
 
 /** Whether two scorings score and map alike (configs count by their scoring fields alone). */
 export function sameScoring(a: Scoring, b: Scoring): boolean {
-  return a.anomalyMap === b.anomalyMap && a.imageScore === b.imageScore && a.errorSmoothing === b.errorSmoothing
-    && a.attentionExponent === b.attentionExponent && a.standardize === b.standardize;
+  return (
+    a.anomalyMap === b.anomalyMap &&
+    a.imageScore === b.imageScore &&
+    a.errorSmoothing === b.errorSmoothing &&
+    a.attentionExponent === b.attentionExponent &&
+    a.standardize === b.standardize
+  );
 }
 
 /** Maps whose values before per-image scaling say how anomalous an image is, so their maximum can be its score. */
@@ -126,30 +131,48 @@ export function validateConfig(c: CavgaConfig): void {
   const fail = (what: string) => {
     throw new Error(`CAVGA config: ${what}`);
   };
-  if (!Number.isInteger(c.imageSize) || c.imageSize % 16 !== 0 || c.imageSize < 16 || c.imageSize > 256) fail(`imageSize must be a multiple of 16 from 16 to 256, got ${c.imageSize}`);
+  if (!Number.isInteger(c.imageSize) || c.imageSize % 16 !== 0 || c.imageSize < 16 || c.imageSize > 256)
+    fail(`imageSize must be a multiple of 16 from 16 to 256, got ${c.imageSize}`);
   if (c.channels !== 1 && c.channels !== 3) fail(`channels must be 1 or 3, got ${c.channels}`);
-  if (c.backbone !== 'dcgan' && c.backbone !== 'resnet18') fail(`backbone must be 'dcgan' or 'resnet18', got '${c.backbone}'`);
-  if (c.supervision !== 'unsupervised' && c.supervision !== 'weakly') fail(`supervision must be 'unsupervised' or 'weakly', got '${c.supervision}'`);
-  if (!(c.latentChannels >= 1 && Number.isInteger(c.latentChannels))) fail(`latentChannels must be a positive integer, got ${c.latentChannels}`);
+  if (c.backbone !== 'dcgan' && c.backbone !== 'resnet18')
+    fail(`backbone must be 'dcgan' or 'resnet18', got '${c.backbone}'`);
+  if (c.supervision !== 'unsupervised' && c.supervision !== 'weakly')
+    fail(`supervision must be 'unsupervised' or 'weakly', got '${c.supervision}'`);
+  if (!(c.latentChannels >= 1 && Number.isInteger(c.latentChannels)))
+    fail(`latentChannels must be a positive integer, got ${c.latentChannels}`);
   if (!(c.width >= 1 && Number.isInteger(c.width))) fail(`width must be a positive integer, got ${c.width}`);
-  if (c.attentionNorm !== 'max' && c.attentionNorm !== 'sigmoid') fail(`attentionNorm must be 'max' or 'sigmoid', got '${c.attentionNorm}'`);
-  if (c.gradCamScore !== 'sum' && c.gradCamScore !== 'squared-norm') fail(`gradCamScore must be 'sum' or 'squared-norm', got '${c.gradCamScore}'`);
+  if (c.attentionNorm !== 'max' && c.attentionNorm !== 'sigmoid')
+    fail(`attentionNorm must be 'max' or 'sigmoid', got '${c.attentionNorm}'`);
+  if (c.gradCamScore !== 'sum' && c.gradCamScore !== 'squared-norm')
+    fail(`gradCamScore must be 'sum' or 'squared-norm', got '${c.gradCamScore}'`);
   if (!Number.isFinite(c.logvarBias)) fail(`logvarBias must be a finite number, got ${c.logvarBias}`);
-  if (c.reconstructionLoss !== 'mse' && c.reconstructionLoss !== 'ssim') fail(`reconstructionLoss must be 'mse' or 'ssim', got '${c.reconstructionLoss}'`);
+  if (c.reconstructionLoss !== 'mse' && c.reconstructionLoss !== 'ssim')
+    fail(`reconstructionLoss must be 'mse' or 'ssim', got '${c.reconstructionLoss}'`);
   validateScoring(c);
-  for (const [k, v] of Object.entries(c.weights)) if (!(v >= 0 && Number.isFinite(v))) fail(`loss weight ${k} must be a non-negative number, got ${v}`);
+  for (const [k, v] of Object.entries(c.weights))
+    if (!(v >= 0 && Number.isFinite(v))) fail(`loss weight ${k} must be a non-negative number, got ${v}`);
 }
 
 /** Checks the test-time choices, which `cavga eval` may also set for a trained model. */
 export function validateScoring(c: Scoring): void {
-  if (!ANOMALY_MAPS.includes(c.anomalyMap)) throw new Error(`CAVGA config: anomalyMap must be one of ${ANOMALY_MAPS.join(', ')}, got '${c.anomalyMap}'`);
-  if (!IMAGE_SCORES.includes(c.imageScore)) throw new Error(`CAVGA config: imageScore must be 'mean-error' or 'map-max', got '${c.imageScore}'`);
-  if (!(c.errorSmoothing >= 0 && c.errorSmoothing <= 16)) throw new Error(`CAVGA config: errorSmoothing must be a sigma from 0 to 16 pixels, got ${c.errorSmoothing}`);
-  if (!(c.attentionExponent >= 0 && c.attentionExponent <= 16)) throw new Error(`CAVGA config: attentionExponent must be from 0 to 16, got ${c.attentionExponent}`);
-  if (typeof c.standardize !== 'boolean') throw new Error(`CAVGA config: standardize must be true or false, got ${c.standardize}`);
-  if (c.standardize && !SCORING_MAPS.includes(c.anomalyMap)) throw new Error(`CAVGA config: standardize needs an anomaly map that keeps the error's scale (${SCORING_MAPS.join(', ')}), got '${c.anomalyMap}'`);
+  if (!ANOMALY_MAPS.includes(c.anomalyMap))
+    throw new Error(`CAVGA config: anomalyMap must be one of ${ANOMALY_MAPS.join(', ')}, got '${c.anomalyMap}'`);
+  if (!IMAGE_SCORES.includes(c.imageScore))
+    throw new Error(`CAVGA config: imageScore must be 'mean-error' or 'map-max', got '${c.imageScore}'`);
+  if (!(c.errorSmoothing >= 0 && c.errorSmoothing <= 16))
+    throw new Error(`CAVGA config: errorSmoothing must be a sigma from 0 to 16 pixels, got ${c.errorSmoothing}`);
+  if (!(c.attentionExponent >= 0 && c.attentionExponent <= 16))
+    throw new Error(`CAVGA config: attentionExponent must be from 0 to 16, got ${c.attentionExponent}`);
+  if (typeof c.standardize !== 'boolean')
+    throw new Error(`CAVGA config: standardize must be true or false, got ${c.standardize}`);
+  if (c.standardize && !SCORING_MAPS.includes(c.anomalyMap))
+    throw new Error(
+      `CAVGA config: standardize needs an anomaly map that keeps the error's scale (${SCORING_MAPS.join(', ')}), got '${c.anomalyMap}'`,
+    );
   if (c.imageScore === 'map-max' && !SCORING_MAPS.includes(c.anomalyMap)) {
-    throw new Error(`CAVGA config: imageScore 'map-max' needs an anomaly map that keeps the error's scale (${SCORING_MAPS.join(', ')}); '${c.anomalyMap}' is scaled to a maximum of 1 in every image`);
+    throw new Error(
+      `CAVGA config: imageScore 'map-max' needs an anomaly map that keeps the error's scale (${SCORING_MAPS.join(', ')}); '${c.anomalyMap}' is scaled to a maximum of 1 in every image`,
+    );
   }
 }
 
@@ -163,7 +186,13 @@ export const modelPresets = {
   'cavga-ru': { backbone: 'resnet18' },
   'cavga-rw': { backbone: 'resnet18', supervision: 'weakly' },
   'ae-l2': { variational: false, adversarialLoss: false, attentionLoss: false, anomalyMap: 'error' },
-  'ae-ssim': { variational: false, adversarialLoss: false, attentionLoss: false, reconstructionLoss: 'ssim', anomalyMap: 'ssim' },
+  'ae-ssim': {
+    variational: false,
+    adversarialLoss: false,
+    attentionLoss: false,
+    reconstructionLoss: 'ssim',
+    anomalyMap: 'ssim',
+  },
   vae: { adversarialLoss: false, attentionLoss: false, anomalyMap: 'error' },
   advae: { adversarialLoss: false, attentionLoss: false, anomalyMap: 'attention-abs' },
 } satisfies Record<string, CavgaOverrides>;

@@ -15,7 +15,8 @@ export function gaussianWindow(size: number, sigma: number): number[] {
 
 /** Each channel of `t` [n, c, h, w] convolved with a size x size Gaussian window (odd size); zero padding keeps h x w. */
 export function gaussianBlur(t: Tensor, size: number, sigma: number): Tensor {
-  if (t.ndim !== 4 || size % 2 !== 1) throw new Error(`gaussianBlur: expected [n, c, h, w] and an odd window, got [${t.shape.join(', ')}] and ${size}`);
+  if (t.ndim !== 4 || size % 2 !== 1)
+    throw new Error(`gaussianBlur: expected [n, c, h, w] and an odd window, got [${t.shape.join(', ')}] and ${size}`);
   const [n, c, h, w] = t.shape;
   const window = tensor(gaussianWindow(size, sigma), [1, 1, size, size], { device: t.backend });
   return reshape(conv2d(reshape(t, [n * c, 1, h, w]), window, null, 1, (size - 1) / 2), [n, c, h, w]);

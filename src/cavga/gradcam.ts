@@ -24,13 +24,15 @@ export interface GradCam {
 
 /** Grad-CAM of a scalar `score` over `features` [n, k, h, w]. The score must be a sum of per-image terms. */
 export function gradCam(features: Tensor, score: Tensor, options: GradCamOptions = {}): GradCam {
-  if (features.ndim !== 4) throw new Error(`gradCam: features must be [n, k, h, w], got [${features.shape.join(', ')}]`);
+  if (features.ndim !== 4)
+    throw new Error(`gradCam: features must be [n, k, h, w], got [${features.shape.join(', ')}]`);
   const [dScore] = grad(score, features, { createGraph: options.createGraph ?? false });
   const alpha = mean(dScore!, [2, 3], true);
   const weighted = sum(mul(alpha, features), 1, true);
   const raw = options.absolute ? abs(weighted) : relu(weighted);
   // Max normalisation divides by (max + 1e-8): an all-zero map stays zero instead of dividing by zero.
-  const attention = (options.normalize ?? 'max') === 'max' ? div(raw, addScalar(max(raw, [2, 3], true), 1e-8)) : sigmoid(raw);
+  const attention =
+    (options.normalize ?? 'max') === 'max' ? div(raw, addScalar(max(raw, [2, 3], true), 1e-8)) : sigmoid(raw);
   return { attention, alpha };
 }
 

@@ -1,5 +1,24 @@
 // CAVGA: models, Grad-CAM, losses and the training step.
-export { cavgaConfig, presetConfig, shortTraining, type CavgaOverrides, modelPresets, validateConfig, latentSide, type ModelName, type AnomalyMap, type ImageScore, type Scoring, validateScoring, type CavgaConfig, type LossWeights, type Backbone, type Supervision, type AttentionNorm, type GradCamScore } from './config.ts';
+export {
+  cavgaConfig,
+  presetConfig,
+  shortTraining,
+  type CavgaOverrides,
+  modelPresets,
+  validateConfig,
+  latentSide,
+  type ModelName,
+  type AnomalyMap,
+  type ImageScore,
+  type Scoring,
+  validateScoring,
+  type CavgaConfig,
+  type LossWeights,
+  type Backbone,
+  type Supervision,
+  type AttentionNorm,
+  type GradCamScore,
+} from './config.ts';
 export { Cavga, type Encoded } from './models/cavga.ts';
 export { gradCam, latentScore, upsampleAttention, type GradCam, type GradCamOptions } from './gradcam.ts';
 export * from './losses.ts';

@@ -1,10 +1,23 @@
-// Test-time analysis (cavga-spec.md, "Test protocol"). The image score is mean |x - x_hat| with z = mu (the paper) or the
+// Test-time analysis (docs/cavga-spec.md, "Test protocol"). The image score is mean |x - x_hat| with z = mu (the paper) or the
 // maximum of the anomaly map; the localisation map, up-sampled to the input, is 1 - A for unsupervised CAVGA, A_a for
 // the weakly supervised one, |A| for ADVAE, the reconstruction error or 1 - SSIM for the autoencoder baselines, or the
 // smoothed reconstruction error weighted by CAVGA's attention map ('attention-error'). Maps that keep the error's scale
 // can be standardised per pixel by the model's calibration on normal training images (see models/error-calibration.ts).
 
-import { abs, addScalar, detach, div, max, mean, mul, pow, rsubScalar, slice, sub, sum } from '../autograd/ops/index.ts';
+import {
+  abs,
+  addScalar,
+  detach,
+  div,
+  max,
+  mean,
+  mul,
+  pow,
+  rsubScalar,
+  slice,
+  sub,
+  sum,
+} from '../autograd/ops/index.ts';
 import { noGrad } from '../autograd/graph.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { full } from '../tensor/creation.ts';
@@ -70,19 +83,32 @@ export function rawAnalysis(model: Cavga, images: Tensor, scoring: Scoring, pict
     const error = noGrad(() => abs(sub(images, reconstruction)));
     let attention: Tensor | null = null;
     let attentionMap: Tensor | null = null; // higher is more anomalous, in [0, 1]
-    if ((pictures && c.attentionLoss) || anomalyMap === 'attention' || anomalyMap === 'attention-abs' || anomalyMap === 'attention-error') {
+    if (
+      (pictures && c.attentionLoss) ||
+      anomalyMap === 'attention' ||
+      anomalyMap === 'attention-abs' ||
+      anomalyMap === 'attention-error'
+    ) {
       // Grad-CAM needs the graph from F to the score, so the encoder ran with recording on.
-      const target = c.supervision === 'weakly' ? sum(slice(model.classify(mu), 1, 1, 2)) : latentScore(mu, c.gradCamScore);
+      const target =
+        c.supervision === 'weakly' ? sum(slice(model.classify(mu), 1, 1, 2)) : latentScore(mu, c.gradCamScore);
       const cam = gradCam(features, target, { normalize: c.attentionNorm, absolute: anomalyMap === 'attention-abs' });
       attention = detach(upsampleAttention(cam.attention, c.imageSize));
-      attentionMap = c.supervision === 'weakly' || anomalyMap === 'attention-abs' ? attention : rsubScalar(attention, 1);
+      attentionMap =
+        c.supervision === 'weakly' || anomalyMap === 'attention-abs' ? attention : rsubScalar(attention, 1);
     }
     return noGrad(() => {
       const raw =
-        anomalyMap === 'attention' || anomalyMap === 'attention-abs' ? attentionMap!
-        : anomalyMap === 'ssim' ? rsubScalar(mean(ssimMap(images, reconstruction), 1, true), 1)
-        : anomalyMap === 'error' ? smoothedError(error, scoring.errorSmoothing)
-        : mul(smoothedError(error, scoring.errorSmoothing), attentionWeight(attentionMap!, scoring.attentionExponent));
+        anomalyMap === 'attention' || anomalyMap === 'attention-abs'
+          ? attentionMap!
+          : anomalyMap === 'ssim'
+            ? rsubScalar(mean(ssimMap(images, reconstruction), 1, true), 1)
+            : anomalyMap === 'error'
+              ? smoothedError(error, scoring.errorSmoothing)
+              : mul(
+                  smoothedError(error, scoring.errorSmoothing),
+                  attentionWeight(attentionMap!, scoring.attentionExponent),
+                );
       return { reconstruction, meanError: mean(error, [1, 2, 3]), attention, raw: detach(raw) };
     });
   });
@@ -92,7 +118,9 @@ export function rawAnalysis(model: Cavga, images: Tensor, scoring: Scoring, pict
 export function analyze(model: Cavga, images: Tensor, scoring: Scoring = model.config): Analysis {
   validateScoring(scoring);
   if (scoring.standardize && !model.calibration.calibrated) {
-    throw new Error('CAVGA: standardised scoring needs the model calibrated on normal images (calibrate(model, images); cavga train does it after training)');
+    throw new Error(
+      'CAVGA: standardised scoring needs the model calibrated on normal images (calibrate(model, images); cavga train does it after training)',
+    );
   }
   return tidy(() => {
     const { reconstruction, meanError, attention, raw } = rawAnalysis(model, images, scoring);
@@ -100,7 +128,11 @@ export function analyze(model: Cavga, images: Tensor, scoring: Scoring = model.c
       const standardised = scoring.standardize ? model.calibration.forward(raw) : raw;
       const score = scoring.imageScore === 'map-max' ? max(standardised, [1, 2, 3]) : meanError;
       // The attention maps are in [0, 1] already; the others are scaled per image or by the calibration.
-      const map = scoring.standardize ? model.calibration.scale(standardised) : SCORING_MAPS.includes(scoring.anomalyMap) ? perImageMax(raw) : raw;
+      const map = scoring.standardize
+        ? model.calibration.scale(standardised)
+        : SCORING_MAPS.includes(scoring.anomalyMap)
+          ? perImageMax(raw)
+          : raw;
       return { reconstruction, score, map: detach(map), attention };
     });
   });

@@ -1,6 +1,21 @@
-// CAVGA's loss terms (cavga-spec.md, "Losses"), each a mean so that the default weights keep their meaning across sizes.
+// CAVGA's loss terms (docs/cavga-spec.md, "Losses"), each a mean so that the default weights keep their meaning across sizes.
 
-import { add, div, exp, gt, maximum, mean, mul, rsubScalar, square, sub, sum, mulScalar, reshape, slice } from '../autograd/ops/index.ts';
+import {
+  add,
+  div,
+  exp,
+  gt,
+  maximum,
+  mean,
+  mul,
+  rsubScalar,
+  square,
+  sub,
+  sum,
+  mulScalar,
+  reshape,
+  slice,
+} from '../autograd/ops/index.ts';
 import { noGrad } from '../autograd/graph.ts';
 import { binaryCrossEntropyWithLogits, logSoftmax, mseLoss } from '../nn/functional/index.ts';
 import { fullLike } from '../autograd/ops/constants.ts';
@@ -16,7 +31,10 @@ export function klDivergence(mu: Tensor, logvar: Tensor): Tensor {
 
 /** The discriminator's loss: -mean(log D(x)) - mean(log(1 - D(x_hat))), in the stable logits form. */
 export function discriminatorLoss(realLogits: Tensor, fakeLogits: Tensor): Tensor {
-  return add(binaryCrossEntropyWithLogits(realLogits, fullLike(realLogits, 1)), binaryCrossEntropyWithLogits(fakeLogits, fullLike(fakeLogits, 0)));
+  return add(
+    binaryCrossEntropyWithLogits(realLogits, fullLike(realLogits, 1)),
+    binaryCrossEntropyWithLogits(fakeLogits, fullLike(fakeLogits, 0)),
+  );
 }
 
 /** The encoder/decoder's non-saturating adversarial loss: -mean(log D(x_hat)). */
@@ -36,7 +54,12 @@ export function classificationLoss(logits: Tensor, oneHot: Tensor): Tensor {
  * L_cga: for each normal image that the classifier calls normal (s_n > s_a), the mean over positions of (1 - A_n + A_a);
  * averaged over those images (0 when there are none). The indicator is a constant: no gradient flows through it.
  */
-export function guidedAttentionLoss(attentionNormal: Tensor, attentionAnomalous: Tensor, logits: Tensor, normalMask: Tensor): Tensor {
+export function guidedAttentionLoss(
+  attentionNormal: Tensor,
+  attentionAnomalous: Tensor,
+  logits: Tensor,
+  normalMask: Tensor,
+): Tensor {
   const n = logits.shape[0];
   const indicator = noGrad(() => mul(normalMask, reshape(gt(slice(logits, 1, 0, 1), slice(logits, 1, 1, 2)), [n])));
   const perImage = reshape(mean(add(rsubScalar(attentionNormal, 1), attentionAnomalous), [1, 2, 3]), [n]);

@@ -14,7 +14,9 @@ import type { Cavga } from './models/cavga.ts';
  */
 function loadSubset(module: Module, decoded: DecodedSafetensors, source: string): string[] {
   const own = module.stateDict();
-  const expected = Object.fromEntries(Object.keys(decoded.tensors).map((k) => [k, own[k]?.shape ?? decoded.tensors[k].shape]));
+  const expected = Object.fromEntries(
+    Object.keys(decoded.tensors).map((k) => [k, own[k]?.shape ?? decoded.tensors[k].shape]),
+  );
   const unknown = Object.keys(decoded.tensors).filter((k) => !own[k]);
   if (unknown.length) throw new Error(`${source}: tensors that the model does not have: ${unknown.join(', ')}`);
   const device = module.parameters()[0].backend;
@@ -31,14 +33,17 @@ function loadSubset(module: Module, decoded: DecodedSafetensors, source: string)
  * response to a gray image.
  */
 export async function loadResNet18Weights(model: Cavga, path: string): Promise<string[]> {
-  if (model.config.backbone !== 'resnet18') throw new Error(`${path}: ResNet-18 weights need the resnet18 backbone, the model uses ${model.config.backbone}`);
+  if (model.config.backbone !== 'resnet18')
+    throw new Error(`${path}: ResNet-18 weights need the resnet18 backbone, the model uses ${model.config.backbone}`);
   const decoded = await loadSafetensors(path);
   const tensors = Object.fromEntries(Object.entries(decoded.tensors).filter(([k]) => !k.startsWith('fc.')));
   const stem = tensors['conv1.weight'];
   if (stem && model.config.channels === 1 && stem.shape[1] === 3) {
     const [o, , kh, kw] = stem.shape;
     const gray = new Float32Array(o * kh * kw);
-    for (let i = 0; i < o; i++) for (let c = 0; c < 3; c++) for (let j = 0; j < kh * kw; j++) gray[i * kh * kw + j] += stem.data[(i * 3 + c) * kh * kw + j];
+    for (let i = 0; i < o; i++)
+      for (let c = 0; c < 3; c++)
+        for (let j = 0; j < kh * kw; j++) gray[i * kh * kw + j] += stem.data[(i * 3 + c) * kh * kw + j];
     tensors['conv1.weight'] = { ...stem, shape: [o, 1, kh, kw], data: gray };
   }
   return loadSubset(model.encoder, { tensors, metadata: decoded.metadata }, path);

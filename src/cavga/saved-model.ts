@@ -38,7 +38,10 @@ export interface SavedModel {
 /** A checkpoint written before models carried a calibration gets an empty one (the model's initial buffers). */
 function withCalibration(decoded: DecodedSafetensors, model: Cavga): DecodedSafetensors {
   if ('calibration.images' in decoded.tensors) return decoded;
-  const empty = Object.entries(emptyCalibration(model.config.imageSize)).map(([name, v]) => [`calibration.${name}`, { dtype: 'F32', ...v }]);
+  const empty = Object.entries(emptyCalibration(model.config.imageSize)).map(([name, v]) => [
+    `calibration.${name}`,
+    { dtype: 'F32', ...v },
+  ]);
   return { ...decoded, tensors: { ...decoded.tensors, ...Object.fromEntries(empty) } };
 }
 

@@ -14,7 +14,10 @@ const SIGMA = 1.5;
  * the map the images' size. Returns [n, c, h, w].
  */
 export function ssimMap(x: Tensor, y: Tensor, dataRange = 2): Tensor {
-  if (!sameShape(x.shape, y.shape) || x.ndim !== 4) throw new Error(`ssim: expected two [n, c, h, w] batches of one shape, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`);
+  if (!sameShape(x.shape, y.shape) || x.ndim !== 4)
+    throw new Error(
+      `ssim: expected two [n, c, h, w] batches of one shape, got ${formatShape(x.shape)} and ${formatShape(y.shape)}`,
+    );
   const blur = (t: Tensor) => gaussianBlur(t, WINDOW, SIGMA);
   const c1 = (0.01 * dataRange) ** 2;
   const c2 = (0.03 * dataRange) ** 2;

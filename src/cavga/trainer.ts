@@ -10,7 +10,12 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { Adam } from '../nn/index.ts';
 import { gradCam, latentScore } from './gradcam.ts';
 import {
-  attentionExpansionLoss, classificationLoss, discriminatorLoss, generatorAdversarialLoss, guidedAttentionLoss, klDivergence,
+  attentionExpansionLoss,
+  classificationLoss,
+  discriminatorLoss,
+  generatorAdversarialLoss,
+  guidedAttentionLoss,
+  klDivergence,
   reconstructionLoss,
 } from './losses.ts';
 import type { Cavga } from './models/cavga.ts';
@@ -37,15 +42,26 @@ export interface ObjectiveOptions {
  * The encoder/decoder objective of one batch with the noise eps given (so gradient checks can hold it fixed): every loss
  * term by name, `total` the weighted sum, `xHat` the reconstruction.
  */
-export function generatorObjective(model: Cavga, batch: Batch, eps: Tensor, options: ObjectiveOptions = {}): StepLosses {
+export function generatorObjective(
+  model: Cavga,
+  batch: Batch,
+  eps: Tensor,
+  options: ObjectiveOptions = {},
+): StepLosses {
   const c = model.config;
   const w = c.weights;
   const { features, mu, logvar } = model.encode(batch.images);
   const z = c.variational ? model.reparameterize(mu, logvar, eps) : mu;
   const xHat = model.decode(z);
-  const terms: StepLosses = { reconstruction: c.reconstructionLoss === 'ssim' ? ssimLoss(xHat, batch.images) : reconstructionLoss(xHat, batch.images) };
+  const terms: StepLosses = {
+    reconstruction:
+      c.reconstructionLoss === 'ssim' ? ssimLoss(xHat, batch.images) : reconstructionLoss(xHat, batch.images),
+  };
   if (c.variational) terms.kl = klDivergence(mu, logvar);
-  let total = mulScalar(terms.kl ? add(terms.reconstruction, mulScalar(terms.kl, w.kl)) : terms.reconstruction, w.reconstruction);
+  let total = mulScalar(
+    terms.kl ? add(terms.reconstruction, mulScalar(terms.kl, w.kl)) : terms.reconstruction,
+    w.reconstruction,
+  );
   options.beforeAdversarial?.(xHat);
   if (c.adversarialLoss) {
     terms.adversarial = generatorAdversarialLoss(model.discriminator.forward(xHat));
@@ -53,7 +69,10 @@ export function generatorObjective(model: Cavga, batch: Batch, eps: Tensor, opti
   }
   const createGraph = options.secondOrder ?? true;
   if (c.supervision === 'unsupervised' && c.attentionLoss) {
-    const { attention } = gradCam(features, latentScore(mu, c.gradCamScore), { createGraph, normalize: c.attentionNorm });
+    const { attention } = gradCam(features, latentScore(mu, c.gradCamScore), {
+      createGraph,
+      normalize: c.attentionNorm,
+    });
     terms.attentionMean = noGrad(() => mean(attention));
     terms.attentionExpansion = attentionExpansionLoss(attention);
     total = add(total, mulScalar(terms.attentionExpansion, w.attentionExpansion));
@@ -64,8 +83,14 @@ export function generatorObjective(model: Cavga, batch: Batch, eps: Tensor, opti
     terms.classification = classificationLoss(logits, oneHot);
     total = add(total, mulScalar(terms.classification, w.classification));
     if (c.attentionLoss) {
-      const normal = gradCam(features, sum(slice(logits, 1, 0, 1)), { createGraph, normalize: c.attentionNorm }).attention;
-      const anomalous = gradCam(features, sum(slice(logits, 1, 1, 2)), { createGraph, normalize: c.attentionNorm }).attention;
+      const normal = gradCam(features, sum(slice(logits, 1, 0, 1)), {
+        createGraph,
+        normalize: c.attentionNorm,
+      }).attention;
+      const anomalous = gradCam(features, sum(slice(logits, 1, 1, 2)), {
+        createGraph,
+        normalize: c.attentionNorm,
+      }).attention;
       terms.guidedAttention = guidedAttentionLoss(normal, anomalous, logits, rsubScalar(batch.labels, 1));
       terms.attentionMean = noGrad(() => mean(normal));
       total = add(total, mulScalar(terms.guidedAttention, w.guidedAttention));
@@ -82,7 +107,10 @@ export class CavgaTrainer {
   /** Draws the reparameterisation noise; its state is saved with checkpoints so a resumed run repeats the same draws. */
   readonly noise: Generator;
 
-  constructor(readonly model: Cavga, seed = 1) {
+  constructor(
+    readonly model: Cavga,
+    seed = 1,
+  ) {
     const { lr, betas } = model.config;
     this.optimizerG = new Adam(model.generatorParameters(), { lr, betas });
     this.optimizerD = new Adam(model.discriminator.parameters(), { lr, betas });
@@ -101,7 +129,10 @@ export class CavgaTrainer {
     model.train();
     return tidy(() => {
       const losses: StepLosses = {};
-      const eps = randn(this.noiseShape(batch.images.shape[0]), { generator: this.noise, device: batch.images.backend });
+      const eps = randn(this.noiseShape(batch.images.shape[0]), {
+        generator: this.noise,
+        device: batch.images.backend,
+      });
       const terms = generatorObjective(model, batch, eps, {
         beforeAdversarial: (xHat) => {
           if (!model.config.adversarialLoss) return;

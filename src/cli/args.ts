@@ -22,7 +22,12 @@ export class UsageError extends Error {}
 export function helpText(command: string, summary: string, table: OptionTable, positional = ''): string {
   const lines = [`usage: cavga ${command} [options]${positional ? ` ${positional}` : ''}`, '', summary, '', 'options:'];
   for (const [name, spec] of Object.entries(table)) {
-    const value = spec.type === 'boolean' ? '' : spec.choices ? ` <${spec.choices.join('|')}>` : ` <${spec.type === 'string' ? 'value' : 'n'}>`;
+    const value =
+      spec.type === 'boolean'
+        ? ''
+        : spec.choices
+          ? ` <${spec.choices.join('|')}>`
+          : ` <${spec.type === 'string' ? 'value' : 'n'}>`;
     const def = spec.default !== undefined && spec.type !== 'boolean' ? ` (default ${spec.default})` : '';
     const flag = `  --${name}${value}`;
     // A long choice list gets the help on its own line rather than running into it.
@@ -32,14 +37,21 @@ export function helpText(command: string, summary: string, table: OptionTable, p
   return lines.join('\n');
 }
 
-export function parseOptions(command: string, argv: string[], table: OptionTable): { values: Parsed; positionals: string[]; help: boolean } {
+export function parseOptions(
+  command: string,
+  argv: string[],
+  table: OptionTable,
+): { values: Parsed; positionals: string[]; help: boolean } {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const [name, spec] of Object.entries(table)) options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
+  for (const [name, spec] of Object.entries(table))
+    options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
   let raw: ReturnType<typeof parseArgs>;
   try {
     raw = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`cavga ${command}: ${(e as Error).message.replace(/\. To specify.*$/s, '')} (see cavga ${command} --help)`);
+    throw new UsageError(
+      `cavga ${command}: ${(e as Error).message.replace(/\. To specify.*$/s, '')} (see cavga ${command} --help)`,
+    );
   }
   const values: Parsed = {};
   for (const [name, spec] of Object.entries(table)) {
@@ -49,15 +61,19 @@ export function parseOptions(command: string, argv: string[], table: OptionTable
       continue;
     }
     if (spec.type === 'boolean' || spec.type === 'string') {
-      if (spec.choices && !spec.choices.includes(given as string)) throw new UsageError(`cavga ${command}: --${name} must be one of ${spec.choices.join(', ')}, got '${given}'`);
+      if (spec.choices && !spec.choices.includes(given as string))
+        throw new UsageError(`cavga ${command}: --${name} must be one of ${spec.choices.join(', ')}, got '${given}'`);
       values[name] = given;
       continue;
     }
     const n = Number(given);
     if (given === '' || !Number.isFinite(n) || (spec.type === 'integer' && !Number.isInteger(n))) {
-      throw new UsageError(`cavga ${command}: --${name} needs ${spec.type === 'integer' ? 'a whole number' : 'a number'}, got '${given}'`);
+      throw new UsageError(
+        `cavga ${command}: --${name} needs ${spec.type === 'integer' ? 'a whole number' : 'a number'}, got '${given}'`,
+      );
     }
-    if (spec.min !== undefined && n < spec.min) throw new UsageError(`cavga ${command}: --${name} must be at least ${spec.min}, got ${n}`);
+    if (spec.min !== undefined && n < spec.min)
+      throw new UsageError(`cavga ${command}: --${name} must be at least ${spec.min}, got ${n}`);
     values[name] = n;
   }
   return { values, positionals: raw.positionals, help: raw.values.help === true };

@@ -4,8 +4,18 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DataError, ensureSynthetic, findMnistPackage, loadCifar10, loadFolder, loadMnist, loadMnistPackage, loadMvtec,
-  SYNTHETIC_CATEGORIES, weaklySupervisedSplit, type SplitSamples, type SyntheticCategory,
+  DataError,
+  ensureSynthetic,
+  findMnistPackage,
+  loadCifar10,
+  loadFolder,
+  loadMnist,
+  loadMnistPackage,
+  loadMvtec,
+  SYNTHETIC_CATEGORIES,
+  weaklySupervisedSplit,
+  type SplitSamples,
+  type SyntheticCategory,
 } from '../cavga/data/index.ts';
 import { isDir, requireDir, subdirs } from '../cavga/data/files.ts';
 
@@ -39,7 +49,12 @@ export function defaultBuiltinRoot(): string {
 }
 
 function list(value: string | undefined): string[] | undefined {
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 function oneClass(names: string[] | undefined, what: string): number[] {
@@ -56,10 +71,15 @@ function rawCategories(o: DataOptions): Category[] {
     case 'builtin': {
       const root = o.path ?? defaultBuiltinRoot();
       for (const c of wanted ?? []) {
-        if (!(SYNTHETIC_CATEGORIES as string[]).includes(c)) throw new DataError(`built-in dataset: no category '${c}' (choose from ${SYNTHETIC_CATEGORIES.join(', ')})`);
+        if (!(SYNTHETIC_CATEGORIES as string[]).includes(c))
+          throw new DataError(`built-in dataset: no category '${c}' (choose from ${SYNTHETIC_CATEGORIES.join(', ')})`);
       }
       const folders = ensureSynthetic({
-        root, seed: 0, size: o.imageSize, channels: o.channels, categories: wanted as SyntheticCategory[] | undefined,
+        root,
+        seed: 0,
+        size: o.imageSize,
+        channels: o.channels,
+        categories: wanted as SyntheticCategory[] | undefined,
         onGenerate: (c) => o.log?.(`generating the built-in '${c}' images in ${root}`),
       });
       return Object.entries(folders).map(([name, dir]) => ({ name, split: loadMvtec(dir) }));
@@ -73,7 +93,9 @@ function rawCategories(o: DataOptions): Category[] {
       return names.map((name) => ({ name, split: loadMvtec(join(root, name)) }));
     }
     case 'folder':
-      return [{ name: requirePath(o).split('/').filter(Boolean).pop()!, split: loadFolder(requirePath(o), { seed: o.seed }) }];
+      return [
+        { name: requirePath(o).split('/').filter(Boolean).pop()!, split: loadFolder(requirePath(o), { seed: o.seed }) },
+      ];
     case 'mnist':
       return oneClass(wanted, 'mnist').map((normalClass) => {
         const options = { normalClass, seed: o.seed, maxTrain: o.maxTrain, maxTest: o.maxTest };
@@ -97,5 +119,7 @@ function requirePath(o: DataOptions): string {
 
 export function loadCategories(o: DataOptions): Category[] {
   const categories = rawCategories(o);
-  return o.weaklySupervised ? categories.map((c) => ({ name: c.name, split: weaklySupervisedSplit(c.split, { seed: o.seed }) })) : categories;
+  return o.weaklySupervised
+    ? categories.map((c) => ({ name: c.name, split: weaklySupervisedSplit(c.split, { seed: o.seed }) }))
+    : categories;
 }

@@ -23,7 +23,13 @@ const options: OptionTable = {
 export async function evaluate(argv: string[]): Promise<number> {
   const { values: v, help } = parseOptions('eval', argv, options);
   if (help) {
-    console.log(helpText('eval', 'Evaluates a trained model on a dataset: image and pixel AUROC, IoU, detection accuracy, pictures and an HTML report.', options));
+    console.log(
+      helpText(
+        'eval',
+        'Evaluates a trained model on a dataset: image and pixel AUROC, IoU, detection accuracy, pictures and an HTML report.',
+        options,
+      ),
+    );
     return 0;
   }
   if (!v.checkpoint) throw new UsageError('cavga eval: --checkpoint is required (see cavga eval --help)');
@@ -39,8 +45,14 @@ export async function evaluate(argv: string[]): Promise<number> {
     throw new UsageError(`cavga eval: ${(e as Error).message}`);
   }
   const categories = loadCategories({
-    dataset: v.dataset as DatasetKind, path: v.data as string | undefined, categories: v.categories as string | undefined,
-    imageSize, channels, seed: saved.seed, weaklySupervised: false, maxTest: v['max-test'] as number | undefined,
+    dataset: v.dataset as DatasetKind,
+    path: v.data as string | undefined,
+    categories: v.categories as string | undefined,
+    imageSize,
+    channels,
+    seed: saved.seed,
+    weaklySupervised: false,
+    maxTest: v['max-test'] as number | undefined,
   });
   const out = (v.out as string | undefined) ?? join(checkpoint, '..', 'eval');
   mkdirSync(out, { recursive: true });
@@ -49,10 +61,17 @@ export async function evaluate(argv: string[]): Promise<number> {
   const recalibrate = scoring.standardize && (!model.calibration.calibrated || !sameScoring(scoring, saved.cavga));
   for (const category of categories) {
     const { test, train } = loadSplit(category.split, { size: imageSize, channels }, category.name);
-    if (recalibrate) console.log(`${category.name}: calibrated on ${await calibrateOn(model, train, scoring)} normal training images`);
+    if (recalibrate)
+      console.log(`${category.name}: calibrated on ${await calibrateOn(model, train, scoring)} normal training images`);
     evaluations.push(await evaluateModel(model, test, category.name, scoring));
   }
-  const markdown = writeReport(out, `CAVGA evaluation of ${checkpoint} (step ${step})`, { checkpoint, ...saved, scoring }, evaluations, []);
+  const markdown = writeReport(
+    out,
+    `CAVGA evaluation of ${checkpoint} (step ${step})`,
+    { checkpoint, ...saved, scoring },
+    evaluations,
+    [],
+  );
   console.log(`${markdown}\nreport: ${join(out, 'report.html')}`);
   return 0;
 }

@@ -4,11 +4,28 @@
 import { tensor } from '../tensor/creation.ts';
 import { calibrate } from '../cavga/calibration.ts';
 import { analyze } from '../cavga/inference.ts';
-import { ANOMALY_MAPS, IMAGE_SCORES, SCORING_MAPS, sameScoring, type AnomalyMap, type ImageScore, type Scoring } from '../cavga/config.ts';
+import {
+  ANOMALY_MAPS,
+  IMAGE_SCORES,
+  SCORING_MAPS,
+  sameScoring,
+  type AnomalyMap,
+  type ImageScore,
+  type Scoring,
+} from '../cavga/config.ts';
 import type { Cavga } from '../cavga/models/cavga.ts';
 import type { Dataset } from '../cavga/data/index.ts';
 import type { OptionTable, Parsed } from './args.ts';
-import { encodePng, evaluateCategory, roc, sampleGrid, type CategoryMetrics, type GridSample, type NamedRoc, type ReportSample } from '../cavga/report/index.ts';
+import {
+  encodePng,
+  evaluateCategory,
+  roc,
+  sampleGrid,
+  type CategoryMetrics,
+  type GridSample,
+  type NamedRoc,
+  type ReportSample,
+} from '../cavga/report/index.ts';
 
 export interface CategoryEvaluation {
   metrics: CategoryMetrics;
@@ -28,7 +45,10 @@ const CALIBRATION_IMAGES = 256;
 export function calibrateOn(model: Cavga, train: Dataset, scoring: Scoring): Promise<number> {
   const normal = [...train.labels.keys()].filter((i) => train.labels[i] < 0.5);
   const stride = Math.max(1, normal.length / CALIBRATION_IMAGES);
-  const chosen = Array.from({ length: Math.min(normal.length, CALIBRATION_IMAGES) }, (_, k) => normal[Math.floor(k * stride)]);
+  const chosen = Array.from(
+    { length: Math.min(normal.length, CALIBRATION_IMAGES) },
+    (_, k) => normal[Math.floor(k * stride)],
+  );
   function* batches() {
     for (let i = 0; i < chosen.length; i += EVAL_BATCH) {
       const b = train.batch(chosen.slice(i, i + EVAL_BATCH));
@@ -40,11 +60,31 @@ export function calibrateOn(model: Cavga, train: Dataset, scoring: Scoring): Pro
 
 /** The test-time options of train and eval; `defaultOf` describes each one's default for the help text. */
 export const scoringOptions = (defaultOf: (key: keyof Scoring) => string): OptionTable => ({
-  'anomaly-map': { type: 'string', choices: ANOMALY_MAPS, help: `localisation map: 1 - A (the paper), |A|, the error, 1 - SSIM, or the smoothed error weighted by the attention ${defaultOf('anomalyMap')}` },
-  'image-score': { type: 'string', choices: IMAGE_SCORES, help: `image score: mean |x - x_hat| (the paper) or the map's maximum ${defaultOf('imageScore')}` },
-  'error-smoothing': { type: 'number', min: 0, help: `attention-error map: sigma in pixels of the Gaussian on the error, 0 for none ${defaultOf('errorSmoothing')}` },
-  'attention-exponent': { type: 'number', min: 0, help: `attention-error map: power of the attention map that weights the error ${defaultOf('attentionExponent')}` },
-  standardize: { type: 'string', choices: ['yes', 'no'], help: `standardise the map per pixel by normal training images' error ${defaultOf('standardize')}` },
+  'anomaly-map': {
+    type: 'string',
+    choices: ANOMALY_MAPS,
+    help: `localisation map: 1 - A (the paper), |A|, the error, 1 - SSIM, or the smoothed error weighted by the attention ${defaultOf('anomalyMap')}`,
+  },
+  'image-score': {
+    type: 'string',
+    choices: IMAGE_SCORES,
+    help: `image score: mean |x - x_hat| (the paper) or the map's maximum ${defaultOf('imageScore')}`,
+  },
+  'error-smoothing': {
+    type: 'number',
+    min: 0,
+    help: `attention-error map: sigma in pixels of the Gaussian on the error, 0 for none ${defaultOf('errorSmoothing')}`,
+  },
+  'attention-exponent': {
+    type: 'number',
+    min: 0,
+    help: `attention-error map: power of the attention map that weights the error ${defaultOf('attentionExponent')}`,
+  },
+  standardize: {
+    type: 'string',
+    choices: ['yes', 'no'],
+    help: `standardise the map per pixel by normal training images' error ${defaultOf('standardize')}`,
+  },
 });
 
 /**
@@ -64,10 +104,20 @@ export function scoringOf(v: Parsed, defaults: Scoring): Scoring {
 }
 
 /** The paper's test protocol (mean |x - x_hat|; 1 - A, or A_a when weakly supervised), for comparison with other scorings. */
-export const paperScoring = (scoring: Scoring): Scoring => ({ ...scoring, anomalyMap: 'attention', imageScore: 'mean-error', standardize: false });
+export const paperScoring = (scoring: Scoring): Scoring => ({
+  ...scoring,
+  anomalyMap: 'attention',
+  imageScore: 'mean-error',
+  standardize: false,
+});
 
 /** Scores and maps of every test image under `scoring`; `onBatch` sees each batch's analysis read back. */
-async function scoreAll(model: Cavga, test: Dataset, scoring: Scoring, onBatch?: (indices: number[], batch: ReturnType<Dataset['batch']>, read: Float32Array[]) => void) {
+async function scoreAll(
+  model: Cavga,
+  test: Dataset,
+  scoring: Scoring,
+  onBatch?: (indices: number[], batch: ReturnType<Dataset['batch']>, read: Float32Array[]) => void,
+) {
   const plane = test.size * test.size;
   const scores = new Float32Array(test.count);
   const maps = new Float32Array(test.count * plane);
@@ -82,7 +132,12 @@ async function scoreAll(model: Cavga, test: Dataset, scoring: Scoring, onBatch?:
     if (onBatch) {
       // Reconstructions and attention are read back only for the pictures.
       const [r, a] = await Promise.all([result.reconstruction.data(), result.attention?.data()]);
-      onBatch(indices, batch, [Float32Array.from(s), Float32Array.from(m), Float32Array.from(r), ...(a ? [Float32Array.from(a)] : [])]);
+      onBatch(indices, batch, [
+        Float32Array.from(s),
+        Float32Array.from(m),
+        Float32Array.from(r),
+        ...(a ? [Float32Array.from(a)] : []),
+      ]);
     }
     for (const t of [images, result.score, result.map, result.reconstruction, result.attention]) t?.dispose();
   }
@@ -93,7 +148,13 @@ async function scoreAll(model: Cavga, test: Dataset, scoring: Scoring, onBatch?:
  * Evaluates under `scoring` (the model's own unless given). For a CAVGA model scored otherwise, `paperMetrics` holds the
  * same test set's metrics under the paper's protocol.
  */
-export async function evaluateModel(model: Cavga, test: Dataset, category: string, scoring: Scoring = model.config, picturesPerClass = 4): Promise<CategoryEvaluation> {
+export async function evaluateModel(
+  model: Cavga,
+  test: Dataset,
+  category: string,
+  scoring: Scoring = model.config,
+  picturesPerClass = 4,
+): Promise<CategoryEvaluation> {
   const { size, channels } = test;
   const plane = size * size;
   const pictures: GridSample[] = [];
@@ -128,7 +189,13 @@ export async function evaluateModel(model: Cavga, test: Dataset, category: strin
     metrics,
     paperMetrics,
     roc: { name: category, auroc: metrics.imageAuroc, ...curve },
-    samples: pictures.map((p) => ({ category, score: p.score, label: p.label, defect: p.defect, png: encodePng(sampleGrid([p], { captions: false })) })),
+    samples: pictures.map((p) => ({
+      category,
+      score: p.score,
+      label: p.label,
+      defect: p.defect,
+      png: encodePng(sampleGrid([p], { captions: false })),
+    })),
     grid: encodePng(sampleGrid(pictures)),
   };
 }

@@ -17,7 +17,14 @@ const options: OptionTable = {
 export async function infer(argv: string[]): Promise<number> {
   const { values: v, positionals, help } = parseOptions('infer', argv, options);
   if (help) {
-    console.log(helpText('infer', 'Scores images with a trained model and writes a heatmap overlay per image.', options, 'image.png ...'));
+    console.log(
+      helpText(
+        'infer',
+        'Scores images with a trained model and writes a heatmap overlay per image.',
+        options,
+        'image.png ...',
+      ),
+    );
     return 0;
   }
   if (!v.checkpoint) throw new UsageError('cavga infer: --checkpoint is required (see cavga infer --help)');
@@ -34,12 +41,22 @@ export async function infer(argv: string[]): Promise<number> {
   const plane = size * size;
   if (saved.cavga.standardize) {
     // The scale of a standardised score, on stderr so that stdout stays a plain table.
-    const [threshold, images] = await Promise.all([model.calibration.threshold.item(), model.calibration.images.item()]);
-    console.error(`scores are standardised reconstruction errors; the most extreme of the ${images} normal calibration images reached ${threshold.toFixed(2)} (heatmap 0.5)`);
+    const [threshold, images] = await Promise.all([
+      model.calibration.threshold.item(),
+      model.calibration.images.item(),
+    ]);
+    console.error(
+      `scores are standardised reconstruction errors; the most extreme of the ${images} normal calibration images reached ${threshold.toFixed(2)} (heatmap 0.5)`,
+    );
   }
   console.log('score\theatmap\timage');
   positionals.forEach((path, k) => {
-    const input = { width: size, height: size, channels, data: batch.images.slice(k * channels * plane, (k + 1) * channels * plane) };
+    const input = {
+      width: size,
+      height: size,
+      channels,
+      data: batch.images.slice(k * channels * plane, (k + 1) * channels * plane),
+    };
     const png = join(out, `${basename(path, extname(path))}_heatmap.png`);
     writeFileSync(png, encodePng(overlayHeatmap(imageRaster(input), maps.slice(k * plane, (k + 1) * plane))));
     console.log(`${scores[k].toFixed(5)}\t${png}\t${path}`);

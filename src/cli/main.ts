@@ -35,7 +35,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    const known = e instanceof UsageError || e instanceof DataError || (e instanceof Error && /^(Checkpoint |loadSafetensors|Invalid safetensors|CAVGA)/.test(e.message));
+    const known =
+      e instanceof UsageError ||
+      e instanceof DataError ||
+      (e instanceof Error && /^(Checkpoint |loadSafetensors|Invalid safetensors|CAVGA)/.test(e.message));
     console.error(known && !process.env.CAVGA_DEBUG ? `error: ${(e as Error).message}` : e);
     process.exit(1);
   },

@@ -2,7 +2,16 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodePng, htmlReport, lossCurves, metricsJson, metricsMarkdown, metricsReport, rocCurves, type LossSeries } from '../cavga/report/index.ts';
+import {
+  encodePng,
+  htmlReport,
+  lossCurves,
+  metricsJson,
+  metricsMarkdown,
+  metricsReport,
+  rocCurves,
+  type LossSeries,
+} from '../cavga/report/index.ts';
 import type { CategoryEvaluation } from './evaluate.ts';
 
 /** Loss series of every category's metrics.jsonl (total and reconstruction). */
@@ -11,7 +20,10 @@ function lossSeries(out: string, categories: string[]): LossSeries[] {
   for (const name of categories) {
     const path = join(out, name, 'metrics.jsonl');
     if (!existsSync(path)) continue;
-    const rows = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
+    const rows = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, number>);
     for (const term of ['total', 'reconstruction']) {
       series.push({ name: `${name} ${term}`, steps: rows.map((r) => r.step), values: rows.map((r) => r[term]) });
     }
@@ -20,9 +32,21 @@ function lossSeries(out: string, categories: string[]): LossSeries[] {
 }
 
 /** Returns the metrics as a markdown table. */
-export function writeReport(out: string, title: string, config: Record<string, unknown>, evaluations: CategoryEvaluation[], categories: string[]): string {
-  const paper = evaluations.length && evaluations.every((e) => e.paperMetrics) ? evaluations.map((e) => e.paperMetrics!) : undefined;
-  const report = metricsReport(evaluations.map((e) => e.metrics), paper);
+export function writeReport(
+  out: string,
+  title: string,
+  config: Record<string, unknown>,
+  evaluations: CategoryEvaluation[],
+  categories: string[],
+): string {
+  const paper =
+    evaluations.length && evaluations.every((e) => e.paperMetrics)
+      ? evaluations.map((e) => e.paperMetrics!)
+      : undefined;
+  const report = metricsReport(
+    evaluations.map((e) => e.metrics),
+    paper,
+  );
   const markdown = metricsMarkdown(report);
   writeFileSync(join(out, 'metrics.json'), metricsJson(report));
   writeFileSync(join(out, 'metrics.md'), `${markdown}\n`);
@@ -31,10 +55,16 @@ export function writeReport(out: string, title: string, config: Record<string, u
   if (losses) writeFileSync(join(out, 'losses.png'), losses);
   const rocPng = encodePng(rocCurves(evaluations.map((e) => e.roc)));
   writeFileSync(join(out, 'roc.png'), rocPng);
-  writeFileSync(join(out, 'report.html'), htmlReport({
-    title, config, metrics: report, lossCurves: losses,
-    rocCurves: [{ title: 'image ROC', png: rocPng }],
-    samples: evaluations.flatMap((e) => e.samples),
-  }));
+  writeFileSync(
+    join(out, 'report.html'),
+    htmlReport({
+      title,
+      config,
+      metrics: report,
+      lossCurves: losses,
+      rocCurves: [{ title: 'image ROC', png: rocPng }],
+      samples: evaluations.flatMap((e) => e.samples),
+    }),
+  );
   return markdown;
 }

@@ -23,17 +23,42 @@ export interface ShaderInterface {
   workgroupSize: [number, number, number];
 }
 
-type TypeLike = { name: string; size: number; isArray?: boolean; isStruct?: boolean; isTemplate?: boolean; format?: TypeLike | null; count?: number; stride?: number; members?: { name: string; offset: number; type: TypeLike }[] };
+type TypeLike = {
+  name: string;
+  size: number;
+  isArray?: boolean;
+  isStruct?: boolean;
+  isTemplate?: boolean;
+  format?: TypeLike | null;
+  count?: number;
+  stride?: number;
+  members?: { name: string; offset: number; type: TypeLike }[];
+};
 
-const SCALAR_ALIASES: Record<string, 'u32' | 'i32' | 'f32'> = { u32: 'u32', i32: 'i32', f32: 'f32', vec2u: 'u32', vec3u: 'u32', vec4u: 'u32', vec2i: 'i32', vec3i: 'i32', vec4i: 'i32', vec2f: 'f32', vec3f: 'f32', vec4f: 'f32' };
+const SCALAR_ALIASES: Record<string, 'u32' | 'i32' | 'f32'> = {
+  u32: 'u32',
+  i32: 'i32',
+  f32: 'f32',
+  vec2u: 'u32',
+  vec3u: 'u32',
+  vec4u: 'u32',
+  vec2i: 'i32',
+  vec3i: 'i32',
+  vec4i: 'i32',
+  vec2f: 'f32',
+  vec3f: 'f32',
+  vec4f: 'f32',
+};
 
 function fieldOf(name: string, offset: number, type: TypeLike, kernel: string): UniformField {
   if (type.isArray && type.format) {
     const inner = fieldOf(name, offset, type.format, kernel);
     const perElement = inner.count;
     // Arrays of vec4 are contiguous in scalars; arrays of scalars have a 16-byte stride in uniform memory.
-    if (perElement === 1) return { name, offset, scalar: inner.scalar, count: type.count ?? 0, stride: type.stride ?? 16 };
-    if (perElement === 4 && type.stride === 16) return { name, offset, scalar: inner.scalar, count: 4 * (type.count ?? 0), stride: 4 };
+    if (perElement === 1)
+      return { name, offset, scalar: inner.scalar, count: type.count ?? 0, stride: type.stride ?? 16 };
+    if (perElement === 4 && type.stride === 16)
+      return { name, offset, scalar: inner.scalar, count: 4 * (type.count ?? 0), stride: 4 };
     throw new Error(`${kernel}: uniform field ${name} has an unsupported array type`);
   }
   const scalar = SCALAR_ALIASES[type.name] ?? (type.format ? SCALAR_ALIASES[type.format.name] : undefined);
@@ -47,7 +72,7 @@ export function reflectShader(source: string, kernel: string): ShaderInterface {
   try {
     reflect = new WgslReflect(source);
   } catch (e) {
-    throw new Error(`${kernel}: wgsl_reflect could not parse the kernel's WGSL: ${(e as Error).message}`);
+    throw new Error(`${kernel}: wgsl_reflect could not parse the kernel's WGSL: ${(e as Error).message}`, { cause: e });
   }
   const entry = reflect.entry.compute.find((e) => e.name === 'main');
   if (!entry) throw new Error(`${kernel}: WGSL has no @compute fn main`);
@@ -61,7 +86,11 @@ export function reflectShader(source: string, kernel: string): ShaderInterface {
     if (v.resourceType === 0) {
       if (uniform) throw new Error(`${kernel}: at most one uniform buffer per kernel`);
       const type = v.type as unknown as TypeLike;
-      uniform = { name: v.name, size: type.size, fields: (type.members ?? []).map((m) => fieldOf(m.name, m.offset, m.type, kernel)) };
+      uniform = {
+        name: v.name,
+        size: type.size,
+        fields: (type.members ?? []).map((m) => fieldOf(m.name, m.offset, m.type, kernel)),
+      };
       bindings.push({ name: v.name, binding: v.binding, kind: 'uniform' });
     } else if (v.resourceType === 1) {
       bindings.push({ name: v.name, binding: v.binding, kind: v.access === 'read_write' ? 'read_write' : 'read' });
@@ -85,19 +114,22 @@ export function packUniforms(shader: ShaderInterface, values: UniformValues, ker
   const f32 = new Float32Array(words.buffer);
   const i32 = new Int32Array(words.buffer);
   for (const key of Object.keys(values)) {
-    if (!layout.fields.some((f) => f.name === key)) throw new Error(`${kernel}: uniform '${key}' is not a field of the shader's struct`);
+    if (!layout.fields.some((f) => f.name === key))
+      throw new Error(`${kernel}: uniform '${key}' is not a field of the shader's struct`);
   }
   for (const field of layout.fields) {
     const value = values[field.name];
     if (value === undefined) throw new Error(`${kernel}: uniform field '${field.name}' was not given`);
     const list = typeof value === 'number' ? [value] : value;
-    if (list.length > field.count) throw new Error(`${kernel}: uniform '${field.name}' holds ${field.count} values, got ${list.length}`);
+    if (list.length > field.count)
+      throw new Error(`${kernel}: uniform '${field.name}' holds ${field.count} values, got ${list.length}`);
     list.forEach((x, i) => {
       const word = (field.offset + i * field.stride) / 4;
       if (field.scalar === 'f32') f32[word] = x;
       else if (field.scalar === 'i32') i32[word] = x;
       else {
-        if (!(x >= 0 && x <= 0xffffffff && Number.isInteger(x))) throw new Error(`${kernel}: uniform '${field.name}' needs u32 values, got ${x}`);
+        if (!(x >= 0 && x <= 0xffffffff && Number.isInteger(x)))
+          throw new Error(`${kernel}: uniform '${field.name}' needs u32 values, got ${x}`);
         words[word] = x;
       }
     });

@@ -15,7 +15,11 @@ export interface KernelSource {
 
 export class GpuStorage implements Storage {
   released = false;
-  constructor(readonly size: number, readonly buffer: GPUBuffer, readonly backend: Backend) {}
+  constructor(
+    readonly size: number,
+    readonly buffer: GPUBuffer,
+    readonly backend: Backend,
+  ) {}
 }
 
 interface Pipeline {
@@ -55,7 +59,11 @@ export class GpuRuntime {
   private unsynced = 0;
   private warnedUnsynced = false;
 
-  constructor(readonly device: GPUDevice, readonly info: AdapterDescription, private backend: Backend) {
+  constructor(
+    readonly device: GPUDevice,
+    readonly info: AdapterDescription,
+    private backend: Backend,
+  ) {
     this.pool = new BufferPool(device);
     device.lost.then((lost) => {
       this.lost = new Error(`WebGPU device lost (${lost.reason}): ${lost.message}`);
@@ -84,7 +92,9 @@ export class GpuRuntime {
     this.throwIfFailed();
     const bytes = Math.max(size, 1) * 4;
     if (bytes > this.maxBindingBytes) {
-      throw new Error(`${label}: a tensor of ${size} elements (${bytes} bytes) exceeds this adapter's largest storage binding (${this.maxBindingBytes} bytes)`);
+      throw new Error(
+        `${label}: a tensor of ${size} elements (${bytes} bytes) exceeds this adapter's largest storage binding (${this.maxBindingBytes} bytes)`,
+      );
     }
     const s = new GpuStorage(size, this.pool.acquire(bytes, label), this.backend);
     if (this.poison) this.device.queue.writeBuffer(s.buffer, 0, new Uint32Array(Math.max(size, 1)).fill(0x7fc00000));
@@ -146,7 +156,10 @@ export class GpuRuntime {
       this.uniforms.clear();
       this.bindGroups.clear();
     }
-    buffer = this.device.createBuffer({ size: Math.max(16, Math.ceil(words.byteLength / 16) * 16), usage: 0x40 /* UNIFORM */ | 0x08 /* COPY_DST */ });
+    buffer = this.device.createBuffer({
+      size: Math.max(16, Math.ceil(words.byteLength / 16) * 16),
+      usage: 0x40 /* UNIFORM */ | 0x08 /* COPY_DST */,
+    });
     this.device.queue.writeBuffer(buffer, 0, words);
     this.uniforms.set(key, buffer);
     return buffer;
@@ -175,7 +188,12 @@ export class GpuRuntime {
    * Records one dispatch. `bindings` maps the shader's buffer names to storages; `uniforms` maps its uniform struct's
    * field names to values. Both are checked against the WGSL before anything is encoded.
    */
-  dispatch(kernel: KernelSource, bindings: Record<string, GpuStorage>, uniforms: UniformValues, workgroups: readonly [number, number, number]): void {
+  dispatch(
+    kernel: KernelSource,
+    bindings: Record<string, GpuStorage>,
+    uniforms: UniformValues,
+    workgroups: readonly [number, number, number],
+  ): void {
     this.throwIfFailed();
     const pass = this.beginBatch(); // first, so pipeline creation errors land in this batch's error scope
     const p = this.pipelineFor(kernel);
@@ -199,12 +217,15 @@ export class GpuRuntime {
       entries.push({ binding: b.binding, resource: { buffer: s.buffer, size: Math.max(s.size, 1) * 4 } });
       key += `|${this.idOf(s.buffer)}:${s.size}`;
     }
-    if (given.size) throw new Error(`${kernel.name}: buffers given that the shader does not declare: ${[...given].join(', ')}`);
+    if (given.size)
+      throw new Error(`${kernel.name}: buffers given that the shader does not declare: ${[...given].join(', ')}`);
     for (const b of p.shader.bindings) {
-      if (b.kind === 'read' && written.has(bindings[b.name])) throw new Error(`${kernel.name}: '${b.name}' is both read and written`);
+      if (b.kind === 'read' && written.has(bindings[b.name]))
+        throw new Error(`${kernel.name}: '${b.name}' is both read and written`);
     }
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
-    if (workgroups.some((w) => w > max)) throw new Error(`${kernel.name}: dispatch ${workgroups.join('x')} exceeds ${max} workgroups per dimension`);
+    if (workgroups.some((w) => w > max))
+      throw new Error(`${kernel.name}: dispatch ${workgroups.join('x')} exceeds ${max} workgroups per dimension`);
     if (workgroups.some((w) => w === 0)) return;
     this.batchOps.push(kernel.name);
 
@@ -232,7 +253,9 @@ export class GpuRuntime {
     this.submits++;
     if (++this.unsynced === 2000 && !this.warnedUnsynced) {
       this.warnedUnsynced = true;
-      console.warn('webgpu: 2000 submits without waiting for the device; await sync() (or read a value) now and then in long loops, or Dawn may run out of memory and crash');
+      console.warn(
+        'webgpu: 2000 submits without waiting for the device; await sync() (or read a value) now and then in long loops, or Dawn may run out of memory and crash',
+      );
     }
     const ops = this.batchOps;
     this.batchOps = [];
@@ -272,7 +295,11 @@ export class GpuRuntime {
     if (s.released) throw new Error(`${label}: the tensor was disposed`);
     const bytes = s.size * 4;
     if (bytes === 0) return new Float32Array(0);
-    const staging = this.device.createBuffer({ size: bytes, usage: 0x01 /* MAP_READ */ | 0x08 /* COPY_DST */, label: `read ${label}` });
+    const staging = this.device.createBuffer({
+      size: bytes,
+      usage: 0x01 /* MAP_READ */ | 0x08 /* COPY_DST */,
+      label: `read ${label}`,
+    });
     this.beginBatch();
     this.pass?.end();
     this.pass = null;

@@ -1,8 +1,23 @@
 // The WebGPU backend: each primitive of the Backend contract runs one hand-written WGSL kernel from src/kernels/wgsl.
 
 import type {
-  AdamParams, Backend, BinaryOp, BroadcastParams, ChannelParams, Conv2dParams, GatherParams, MatmulParams, MemoryInfo, PadParams, Pool2dParams,
-  RandomParams, ReduceOp, ReduceParams, SgdParams, Storage, UnaryOp,
+  AdamParams,
+  Backend,
+  BinaryOp,
+  BroadcastParams,
+  ChannelParams,
+  Conv2dParams,
+  GatherParams,
+  MatmulParams,
+  MemoryInfo,
+  PadParams,
+  Pool2dParams,
+  RandomParams,
+  ReduceOp,
+  ReduceParams,
+  SgdParams,
+  Storage,
+  UnaryOp,
 } from '../tensor/backend.ts';
 import { acquireDevice, type WebGPUOptions } from '../tensor/device.ts';
 import { GpuRuntime, GpuStorage } from './runtime.ts';
@@ -128,17 +143,48 @@ export class WebGPUBackend implements Backend {
     return channelAffine(this.rt, own(x, op), own(scale, op), own(shift, op), p);
   }
 
-  batchNormBackwardSums(g: Storage, x: Storage, mean: Storage, invstd: Storage, p: ChannelParams): { sumG: Storage; sumGXhat: Storage } {
+  batchNormBackwardSums(
+    g: Storage,
+    x: Storage,
+    mean: Storage,
+    invstd: Storage,
+    p: ChannelParams,
+  ): { sumG: Storage; sumGXhat: Storage } {
     const op = 'batch_norm_backward_sums';
     return batchNormBackwardSums(this.rt, own(g, op), own(x, op), own(mean, op), own(invstd, op), p);
   }
 
-  batchNormBackwardInput(g: Storage, x: Storage, mean: Storage, invstd: Storage, scale: Storage, sumG: Storage, sumGXhat: Storage, p: ChannelParams): Storage {
+  batchNormBackwardInput(
+    g: Storage,
+    x: Storage,
+    mean: Storage,
+    invstd: Storage,
+    scale: Storage,
+    sumG: Storage,
+    sumGXhat: Storage,
+    p: ChannelParams,
+  ): Storage {
     const op = 'batch_norm_backward_input';
-    return batchNormBackwardInput(this.rt, own(g, op), own(x, op), own(mean, op), own(invstd, op), own(scale, op), own(sumG, op), own(sumGXhat, op), p);
+    return batchNormBackwardInput(
+      this.rt,
+      own(g, op),
+      own(x, op),
+      own(mean, op),
+      own(invstd, op),
+      own(scale, op),
+      own(sumG, op),
+      own(sumGXhat, op),
+      p,
+    );
   }
 
-  adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): { param: Storage; m: Storage; v: Storage } {
+  adam(
+    param: Storage,
+    grad: Storage,
+    m: Storage,
+    v: Storage,
+    p: AdamParams,
+  ): { param: Storage; m: Storage; v: Storage } {
     return adam(this.rt, own(param, 'adam'), own(grad, 'adam'), own(m, 'adam'), own(v, 'adam'), p);
   }
 

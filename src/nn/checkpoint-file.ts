@@ -3,16 +3,26 @@
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Tensor } from '../tensor/tensor.ts';
-import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type TensorValues } from './safetensors-format.ts';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type DecodedSafetensors,
+  type TensorValues,
+} from './safetensors-format.ts';
 
 /**
  * Writes tensors (as float32) to a safetensors file. The bytes go to a temporary file beside `path`, are flushed to disk,
  * and then renamed over `path`, so a crash or a failed save leaves either the previous file or the complete new one,
  * never a truncated checkpoint. Creates the parent folder if needed.
  */
-export async function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
+export async function saveSafetensors(
+  path: string,
+  tensors: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): Promise<void> {
   const values: Record<string, TensorValues> = {};
-  for (const [name, t] of Object.entries(tensors)) values[name] = { shape: t.shape, data: Float32Array.from(await t.data()) };
+  for (const [name, t] of Object.entries(tensors))
+    values[name] = { shape: t.shape, data: Float32Array.from(await t.data()) };
   const bytes = encodeSafetensors(values, metadata);
 
   // The process id keeps concurrent savers (e.g. parallel test workers) from writing the same temporary file.

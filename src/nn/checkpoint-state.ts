@@ -22,7 +22,10 @@ export interface TrainingState {
 }
 
 /** The tensors and metadata of a checkpoint of `state`, as saveSafetensors (or encodeSafetensors) takes them. */
-export function checkpointContents(state: TrainingState): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+export function checkpointContents(state: TrainingState): {
+  tensors: Record<string, Tensor>;
+  metadata: Record<string, string>;
+} {
   const tensors: Record<string, Tensor> = { ...state.model.stateDict() };
   const optimizerSteps: Record<string, number> = {};
   for (const [name, opt] of Object.entries(state.optimizers ?? {})) {
@@ -54,7 +57,10 @@ export interface LoadedCheckpoint {
  */
 export function restoreCheckpoint(decoded: DecodedSafetensors, state: TrainingState, path: string): LoadedCheckpoint {
   const meta = decoded.metadata;
-  if (meta.format !== FORMAT) throw new Error(`Checkpoint ${path} is not a training checkpoint of this project (format '${meta.format ?? 'none'}')`);
+  if (meta.format !== FORMAT)
+    throw new Error(
+      `Checkpoint ${path} is not a training checkpoint of this project (format '${meta.format ?? 'none'}')`,
+    );
   const parse = (key: string) => {
     try {
       return JSON.parse(meta[key] ?? 'null');
@@ -88,7 +94,11 @@ export function restoreCheckpoint(decoded: DecodedSafetensors, state: TrainingSt
     state.model.loadStateDict(modelPart);
     for (const [name, opt] of Object.entries(state.optimizers ?? {})) {
       const prefix = `optim.${name}.`;
-      const own = Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+      const own = Object.fromEntries(
+        Object.entries(tensors)
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, t]) => [k.slice(prefix.length), t]),
+      );
       opt.loadStateDict({ step: optimizerSteps[name], tensors: own });
     }
   });

@@ -1,7 +1,12 @@
 // Training checkpoints as files (Node only); the format itself is in checkpoint-state.ts.
 
 import { loadSafetensors, saveSafetensors } from './checkpoint-file.ts';
-import { checkpointContents, restoreCheckpoint, type LoadedCheckpoint, type TrainingState } from './checkpoint-state.ts';
+import {
+  checkpointContents,
+  restoreCheckpoint,
+  type LoadedCheckpoint,
+  type TrainingState,
+} from './checkpoint-state.ts';
 
 export type { LoadedCheckpoint, TrainingState } from './checkpoint-state.ts';
 

@@ -10,4 +10,10 @@ export * as init from './init.ts';
 export { Optimizer } from './optim/optimizer.ts';
 export { Adam, type AdamOptions } from './optim/adam.ts';
 export { SGD, type SGDOptions } from './optim/sgd.ts';
-export { encodeSafetensors, decodeSafetensors, loadIntoTensors, type DecodedSafetensors, type TensorValues } from './safetensors-format.ts';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  loadIntoTensors,
+  type DecodedSafetensors,
+  type TensorValues,
+} from './safetensors-format.ts';

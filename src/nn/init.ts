@@ -12,11 +12,21 @@ export function fanIn(shape: readonly number[]): number {
   return shape.slice(1).reduce((a, b) => a * b, 1);
 }
 
-export function uniform(shape: readonly number[], low: number, high: number, generator: Generator = defaultGenerator): Tensor {
+export function uniform(
+  shape: readonly number[],
+  low: number,
+  high: number,
+  generator: Generator = defaultGenerator,
+): Tensor {
   return noGrad(() => tidy(() => addScalar(mulScalar(rand(shape, { generator }), high - low), low)));
 }
 
-export function normal(shape: readonly number[], mean: number, std: number, generator: Generator = defaultGenerator): Tensor {
+export function normal(
+  shape: readonly number[],
+  mean: number,
+  std: number,
+  generator: Generator = defaultGenerator,
+): Tensor {
   return noGrad(() => tidy(() => addScalar(mulScalar(randn(shape, { generator }), std), mean)));
 }
 

@@ -62,11 +62,16 @@ export abstract class Module {
     const missing = Object.keys(own).filter((k) => !(k in state));
     const unexpected = Object.keys(state).filter((k) => !(k in own));
     if (strict && (missing.length || unexpected.length)) {
-      throw new Error(`loadStateDict: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && unexpected.length ? '; ' : ''}${unexpected.length ? `unexpected ${unexpected.join(', ')}` : ''}`);
+      throw new Error(
+        `loadStateDict: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && unexpected.length ? '; ' : ''}${unexpected.length ? `unexpected ${unexpected.join(', ')}` : ''}`,
+      );
     }
     for (const [name, t] of Object.entries(own)) {
       const src = state[name];
-      if (src && !sameShape(src.shape, t.shape)) throw new Error(`loadStateDict: ${name} expects shape ${formatShape(t.shape)}, found ${formatShape(src.shape)}`);
+      if (src && !sameShape(src.shape, t.shape))
+        throw new Error(
+          `loadStateDict: ${name} expects shape ${formatShape(t.shape)}, found ${formatShape(src.shape)}`,
+        );
     }
     for (const [name, t] of Object.entries(own)) if (state[name]) t.copy_(state[name]);
   }

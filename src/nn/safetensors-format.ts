@@ -50,21 +50,30 @@ const INTEGER_DTYPES = new Set(['I64', 'I32']);
  * Serialises float32 tensors. Tensors are written in sorted name order and the header is padded with spaces so the data
  * section starts 8-byte aligned, as the reference implementation does (readers may then map the values in place).
  */
-export function encodeSafetensors(tensors: Record<string, TensorValues>, metadata?: Record<string, string>): Uint8Array {
+export function encodeSafetensors(
+  tensors: Record<string, TensorValues>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) {
     for (const [key, value] of Object.entries(metadata)) {
-      if (typeof value !== 'string') throw new Error(`encodeSafetensors: metadata ${key} is a ${typeof value}; the format only stores strings`);
+      if (typeof value !== 'string')
+        throw new Error(`encodeSafetensors: metadata ${key} is a ${typeof value}; the format only stores strings`);
     }
     header[METADATA_KEY] = metadata;
   }
   let offset = 0;
   for (const name of names) {
-    if (name === METADATA_KEY) throw new Error(`encodeSafetensors: ${METADATA_KEY} is reserved for metadata and cannot name a tensor`);
+    if (name === METADATA_KEY)
+      throw new Error(`encodeSafetensors: ${METADATA_KEY} is reserved for metadata and cannot name a tensor`);
     const { shape, data } = tensors[name];
-    if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`encodeSafetensors: ${name} has invalid shape ${formatShape(shape)}`);
-    if (data.length !== numel(shape)) throw new Error(`encodeSafetensors: ${name} has ${data.length} values for shape ${formatShape(shape)} (${numel(shape)} elements)`);
+    if (shape.some((d) => !Number.isInteger(d) || d < 0))
+      throw new Error(`encodeSafetensors: ${name} has invalid shape ${formatShape(shape)}`);
+    if (data.length !== numel(shape))
+      throw new Error(
+        `encodeSafetensors: ${name} has ${data.length} values for shape ${formatShape(shape)} (${numel(shape)} elements)`,
+      );
     header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + 4 * data.length] };
     offset += 4 * data.length;
   }
@@ -97,7 +106,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
   if (bytes.length < 8) fail(`${bytes.length} bytes is shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(bytes.length - 8)) fail(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes)`);
+  if (headerLength > BigInt(bytes.length - 8))
+    fail(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes)`);
   const dataStart = 8 + Number(headerLength);
   const dataLength = bytes.length - dataStart;
 
@@ -124,16 +134,23 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
     const { dtype, shape, data_offsets: offsets } = entry;
     if (typeof dtype !== 'string') fail(`tensor ${name} has no dtype`);
     if (!isCounts(shape)) fail(`tensor ${name} has no shape (a list of non-negative integers)`);
-    if (!isCounts(offsets) || offsets.length !== 2) fail(`tensor ${name} has no data_offsets ([begin, end] byte offsets)`);
+    if (!isCounts(offsets) || offsets.length !== 2)
+      fail(`tensor ${name} has no data_offsets ([begin, end] byte offsets)`);
     const kind = DTYPES.get(dtype);
     if (!kind) fail(`tensor ${name} has unsupported dtype ${dtype} (supported: ${[...DTYPES.keys()].join(', ')})`);
     const size = numel(shape);
     if (INTEGER_DTYPES.has(dtype) && size !== 1) {
-      fail(`tensor ${name} has integer dtype ${dtype} with shape ${formatShape(shape)}; integers are only accepted for single-value counters like num_batches_tracked`);
+      fail(
+        `tensor ${name} has integer dtype ${dtype} with shape ${formatShape(shape)}; integers are only accepted for single-value counters like num_batches_tracked`,
+      );
     }
     const [begin, end] = offsets;
-    if (begin > end || end > dataLength) fail(`tensor ${name} has data_offsets [${begin}, ${end}] outside the data section of ${dataLength} bytes`);
-    if (end - begin !== size * kind.size) fail(`tensor ${name} has ${end - begin} bytes of data but shape ${formatShape(shape)} of ${dtype} needs ${size * kind.size}`);
+    if (begin > end || end > dataLength)
+      fail(`tensor ${name} has data_offsets [${begin}, ${end}] outside the data section of ${dataLength} bytes`);
+    if (end - begin !== size * kind.size)
+      fail(
+        `tensor ${name} has ${end - begin} bytes of data but shape ${formatShape(shape)} of ${dtype} needs ${size * kind.size}`,
+      );
     entries.push({ name, dtype, shape, begin, end });
   }
 
@@ -141,7 +158,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
   const byOffset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   for (let i = 1; i < byOffset.length; i++) {
     const [prev, next] = [byOffset[i - 1], byOffset[i]];
-    if (next.begin < prev.end) fail(`tensors ${prev.name} [${prev.begin}, ${prev.end}] and ${next.name} [${next.begin}, ${next.end}] overlap`);
+    if (next.begin < prev.end)
+      fail(`tensors ${prev.name} [${prev.begin}, ${prev.end}] and ${next.name} [${next.begin}, ${next.end}] overlap`);
   }
 
   const tensors = Object.fromEntries(
@@ -173,17 +191,20 @@ export function loadIntoTensors(
   for (const [name, shape] of Object.entries(expected)) {
     if (!Object.hasOwn(decoded.tensors, name)) continue;
     const found = decoded.tensors[name];
-    if (!sameShape(found.shape, shape)) problems.push(`${name} expects shape ${formatShape(shape)}, found ${formatShape(found.shape)}`);
+    if (!sameShape(found.shape, shape))
+      problems.push(`${name} expects shape ${formatShape(shape)}, found ${formatShape(found.shape)}`);
     else if (!found.data.every(Number.isFinite)) problems.push(`${name} holds NaN or infinite values`);
   }
   const unexpected = Object.keys(decoded.tensors).filter((name) => !Object.hasOwn(expected, name));
   if (unexpected.length) problems.push(`unexpected ${unexpected.join(', ')}`);
   if (problems.length) throw new Error(`Checkpoint ${source} does not match: ${problems.join('; ')}`);
 
-  return Object.fromEntries(Object.keys(expected).map((name) => {
-    const { data, shape } = decoded.tensors[name];
-    return [name, tensor(data, shape, options)];
-  }));
+  return Object.fromEntries(
+    Object.keys(expected).map((name) => {
+      const { data, shape } = decoded.tensors[name];
+      return [name, tensor(data, shape, options)];
+    }),
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -12,15 +12,42 @@ export interface Storage {
 }
 
 export type UnaryOp =
-  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'square' | 'reciprocal'
-  | 'relu' | 'sigmoid' | 'tanh' | 'cos' | 'sin'
+  | 'neg'
+  | 'abs'
+  | 'sign'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'square'
+  | 'reciprocal'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'cos'
+  | 'sin'
   // ops taking a scalar `alpha`
-  | 'leakyRelu' | 'addScalar' | 'mulScalar' | 'powScalar' | 'rsubScalar';
+  | 'leakyRelu'
+  | 'addScalar'
+  | 'mulScalar'
+  | 'powScalar'
+  | 'rsubScalar';
 
 export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow'
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'maximum'
+  | 'minimum'
+  | 'pow'
   // comparisons give 1 where true and 0 where false
-  | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
+  | 'gt'
+  | 'ge'
+  | 'lt'
+  | 'le'
+  | 'eq'
+  | 'ne';
 
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
 
@@ -176,11 +203,32 @@ export interface Backend {
   /** y = x * scale[c] + shift[c]. */
   channelAffine(x: Storage, scale: Storage, shift: Storage, p: ChannelParams): Storage;
   /** Per-channel sums of g and of g * (x - mean[c]) * invstd[c]: batch norm's backward reductions in one pass. */
-  batchNormBackwardSums(g: Storage, x: Storage, mean: Storage, invstd: Storage, p: ChannelParams): { sumG: Storage; sumGXhat: Storage };
+  batchNormBackwardSums(
+    g: Storage,
+    x: Storage,
+    mean: Storage,
+    invstd: Storage,
+    p: ChannelParams,
+  ): { sumG: Storage; sumGXhat: Storage };
   /** gx = scale[c] (g - sumG[c] / m - xhat sumGXhat[c] / m), xhat = (x - mean[c]) invstd[c], m = n * hw. */
-  batchNormBackwardInput(g: Storage, x: Storage, mean: Storage, invstd: Storage, scale: Storage, sumG: Storage, sumGXhat: Storage, p: ChannelParams): Storage;
+  batchNormBackwardInput(
+    g: Storage,
+    x: Storage,
+    mean: Storage,
+    invstd: Storage,
+    scale: Storage,
+    sumG: Storage,
+    sumGXhat: Storage,
+    p: ChannelParams,
+  ): Storage;
   /** Fused optimiser updates: new storages for the parameter and its state (inputs are left as they are). */
-  adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): { param: Storage; m: Storage; v: Storage };
+  adam(
+    param: Storage,
+    grad: Storage,
+    m: Storage,
+    v: Storage,
+    p: AdamParams,
+  ): { param: Storage; m: Storage; v: Storage };
   sgd(param: Storage, grad: Storage, buf: Storage, p: SgdParams): { param: Storage; buf: Storage };
   memory(): MemoryInfo;
   /**

@@ -51,10 +51,11 @@ export class BufferPool {
 
   /** Destroys every pooled buffer (not the pending or live ones). */
   trim(): void {
-    for (const list of this.free.values()) for (const buffer of list) {
-      this.allocatedBytes -= buffer.size;
-      buffer.destroy();
-    }
+    for (const list of this.free.values())
+      for (const buffer of list) {
+        this.allocatedBytes -= buffer.size;
+        buffer.destroy();
+      }
     this.free.clear();
     this.pooledBytes = 0;
   }

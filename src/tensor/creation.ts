@@ -23,7 +23,10 @@ function flatten(data: NestedArray, shape: number[], out: number[], depth: numbe
     return;
   }
   if (shape.length <= depth) shape.push(data.length);
-  else if (shape[depth] !== data.length) throw new Error(`tensor: ragged nested array (length ${data.length} where ${shape[depth]} was expected at depth ${depth})`);
+  else if (shape[depth] !== data.length)
+    throw new Error(
+      `tensor: ragged nested array (length ${data.length} where ${shape[depth]} was expected at depth ${depth})`,
+    );
   for (const item of data) flatten(item, shape, out, depth + 1);
 }
 
@@ -42,9 +45,15 @@ export function tensor(data: ArrayLike<number> | NestedArray, shape?: Shape, opt
   }
   const resolved = shape ? [...shape] : inferred;
   checkShape(resolved, 'tensor');
-  if (numel(resolved) !== values.length) throw new Error(`tensor: ${values.length} values do not fill shape ${formatShape(resolved)} (${numel(resolved)} elements)`);
+  if (numel(resolved) !== values.length)
+    throw new Error(
+      `tensor: ${values.length} values do not fill shape ${formatShape(resolved)} (${numel(resolved)} elements)`,
+    );
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new Error(`tensor: value ${values[i]} at index ${i} is not finite (NaN and infinity are not accepted as input)`);
+    if (!Number.isFinite(values[i]))
+      throw new Error(
+        `tensor: value ${values[i]} at index ${i} is not finite (NaN and infinity are not accepted as input)`,
+      );
   }
   const backend = getBackend(options.device);
   return finish(new Tensor(backend.upload(values), resolved), options);
@@ -66,7 +75,10 @@ export { fullLike, zerosLike, onesLike } from '../autograd/ops/constants.ts';
  * with a checkpoint and resumed exactly.
  */
 export class Generator {
-  constructor(public seed = 0, public offset = 0) {}
+  constructor(
+    public seed = 0,
+    public offset = 0,
+  ) {}
 
   manualSeed(seed: number): this {
     this.seed = seed;

@@ -31,11 +31,12 @@ let acquired: Promise<AcquiredDevice> | null = null;
 
 // Node 21+ defines a global navigator without gpu, so Node is recognised by process.versions; a navigator.gpu set by the
 // caller (e.g. another WebGPU implementation) still wins.
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && !(typeof navigator !== 'undefined' && navigator.gpu);
+const isNode =
+  typeof process !== 'undefined' && !!process.versions?.node && !(typeof navigator !== 'undefined' && navigator.gpu);
 
 const NO_ADAPTER_HELP = [
   'No WebGPU adapter was found.',
-  'In Node: run `npm run setup` (on Debian/Ubuntu as root it installs Mesa\'s lavapipe, a Vulkan driver that runs on the CPU),',
+  "In Node: run `npm run setup` (on Debian/Ubuntu as root it installs Mesa's lavapipe, a Vulkan driver that runs on the CPU),",
   'or install a Vulkan driver yourself (Debian 12: mesa-vulkan-drivers from bookworm-backports) and, to force it,',
   'set VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/lvp_icd.json.',
   'In a browser: use one with WebGPU enabled (Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu).',
@@ -43,7 +44,8 @@ const NO_ADAPTER_HELP = [
 
 async function gpuEntryPoint(options: WebGPUOptions): Promise<GPU> {
   if (!isNode) {
-    if (typeof navigator === 'undefined' || !navigator.gpu) throw new Error(`This browser does not expose navigator.gpu.\n${NO_ADAPTER_HELP}`);
+    if (typeof navigator === 'undefined' || !navigator.gpu)
+      throw new Error(`This browser does not expose navigator.gpu.\n${NO_ADAPTER_HELP}`);
     return navigator.gpu;
   }
   if (!dawnInstance) {
@@ -82,9 +84,15 @@ async function acquire(options: WebGPUOptions): Promise<AcquiredDevice> {
   });
   if (!adapter) throw new Error(NO_ADAPTER_HELP);
   // Ask for the adapter's own limits: the defaults (128 MiB bindings, 256 invocations) are lower than most adapters give.
-  const wanted = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
-    'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY',
-    'maxStorageBuffersPerShaderStage'] as const;
+  const wanted = [
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+    'maxComputeWorkgroupSizeY',
+    'maxStorageBuffersPerShaderStage',
+  ] as const;
   const requiredLimits: Record<string, number> = {};
   for (const key of wanted) requiredLimits[key] = adapter.limits[key];
   const device = await adapter.requestDevice({ requiredLimits, label: 'cavga-webgpu' });

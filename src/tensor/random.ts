@@ -6,7 +6,8 @@ const ROTATIONS = [13, 15, 26, 6, 17, 29, 16, 24];
 const PARITY = 0x1bd11bda;
 
 export function splitSeed(seed: number): [number, number] {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`random: seed must be a non-negative safe integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new Error(`random: seed must be a non-negative safe integer, got ${seed}`);
   return [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
 }
 

@@ -29,7 +29,8 @@ export function sameShape(a: Shape, b: Shape): boolean {
 
 export function checkShape(shape: Shape, what: string): void {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: invalid shape ${formatShape(shape)} (dimensions must be non-negative integers)`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new Error(`${what}: invalid shape ${formatShape(shape)} (dimensions must be non-negative integers)`);
   }
 }
 
@@ -41,7 +42,9 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
     const da = a[a.length - rank + i] ?? 1;
     const db = b[b.length - rank + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new Error(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together (dimension ${i}: ${da} vs ${db})`);
+      throw new Error(
+        `${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together (dimension ${i}: ${da} vs ${db})`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }
@@ -64,7 +67,8 @@ export function normalizeAxes(axes: number | readonly number[] | undefined, rank
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = new Set<number>();
   for (const a of list) {
-    if (!Number.isInteger(a) || a < -rank || a >= Math.max(rank, 1)) throw new Error(`${op}: axis ${a} is out of range for a tensor of rank ${rank}`);
+    if (!Number.isInteger(a) || a < -rank || a >= Math.max(rank, 1))
+      throw new Error(`${op}: axis ${a} is out of range for a tensor of rank ${rank}`);
     out.add(a < 0 ? a + rank : a);
   }
   return [...out].sort((x, y) => x - y);
@@ -92,9 +96,13 @@ export function inferReshape(from: Shape, to: readonly number[]): number[] {
   const known = to.reduce((p, d, i) => (i === unknown ? p : p * d), 1);
   const out = [...to];
   if (unknown >= 0) {
-    if (known === 0 || total % known !== 0) throw new Error(`reshape: cannot reshape ${formatShape(from)} to ${formatShape(to)}`);
+    if (known === 0 || total % known !== 0)
+      throw new Error(`reshape: cannot reshape ${formatShape(from)} to ${formatShape(to)}`);
     out[unknown] = total / known;
   }
-  if (numel(out) !== total) throw new Error(`reshape: cannot reshape ${formatShape(from)} (${total} elements) to ${formatShape(to)} (${numel(out)} elements)`);
+  if (numel(out) !== total)
+    throw new Error(
+      `reshape: cannot reshape ${formatShape(from)} (${total} elements) to ${formatShape(to)} (${numel(out)} elements)`,
+    );
   return out;
 }

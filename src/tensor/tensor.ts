@@ -33,7 +33,9 @@ export class Tensor implements Disposable {
     this.shape = [...shape];
     this.backend = this.shared.storage.backend;
     if (this.shared.storage.size !== numel(shape)) {
-      throw new Error(`Tensor: storage of ${this.shared.storage.size} elements does not match shape ${formatShape(shape)}`);
+      throw new Error(
+        `Tensor: storage of ${this.shared.storage.size} elements does not match shape ${formatShape(shape)}`,
+      );
     }
     track(this);
   }
@@ -57,14 +59,16 @@ export class Tensor implements Disposable {
   /** The backend storage; throws if the tensor was disposed. */
   get storage(): Storage {
     if (!this.shared) {
-      throw new Error(`Tensor ${formatShape(this.shape)} (id ${this.id}) was used after dispose() (tensors made inside tidy() are disposed when it returns: take gradients inside the same tidy)`);
+      throw new Error(
+        `Tensor ${formatShape(this.shape)} (id ${this.id}) was used after dispose() (tensors made inside tidy() are disposed when it returns: take gradients inside the same tidy)`,
+      );
     }
     return this.shared.storage;
   }
 
   /** Shares this tensor's storage for a view of another shape with the same number of elements. */
   shareStorage(): SharedStorage {
-    this.storage; // throws when disposed
+    void this.storage; // throws when disposed
     return this.shared!;
   }
 
@@ -83,11 +87,14 @@ export class Tensor implements Disposable {
    * and parameter updates.
    */
   copy_(src: Tensor): this {
-    if (src.backend !== this.backend) throw new Error(`copy_: source is on ${src.device}, destination on ${this.device}`);
+    if (src.backend !== this.backend)
+      throw new Error(`copy_: source is on ${src.device}, destination on ${this.device}`);
     if (src.size !== this.size || src.ndim !== this.ndim || src.shape.some((d, i) => d !== this.shape[i])) {
-      throw new Error(`copy_: source shape ${formatShape(src.shape)} differs from destination ${formatShape(this.shape)}`);
+      throw new Error(
+        `copy_: source shape ${formatShape(src.shape)} differs from destination ${formatShape(this.shape)}`,
+      );
     }
-    this.storage; // throws when disposed
+    void this.storage; // throws when disposed
     const incoming = src.shareStorage();
     incoming.refs++;
     const old = this.shared;
@@ -106,7 +113,8 @@ export class Tensor implements Disposable {
   }
 
   async item(): Promise<number> {
-    if (this.size !== 1) throw new Error(`item(): tensor of shape ${formatShape(this.shape)} has ${this.size} elements, not 1`);
+    if (this.size !== 1)
+      throw new Error(`item(): tensor of shape ${formatShape(this.shape)} has ${this.size} elements, not 1`);
     return (await this.data())[0];
   }
 
@@ -141,53 +149,135 @@ export class Tensor implements Disposable {
 
   // --- element-wise ---------------------------------------------------------------------------------------------------
 
-  add(other: Tensor | number): Tensor { return ops.add(this, other); }
-  sub(other: Tensor | number): Tensor { return ops.sub(this, other); }
-  mul(other: Tensor | number): Tensor { return ops.mul(this, other); }
-  div(other: Tensor | number): Tensor { return ops.div(this, other); }
-  pow(exponent: Tensor | number): Tensor { return ops.pow(this, exponent); }
-  maximum(other: Tensor): Tensor { return ops.maximum(this, other); }
-  minimum(other: Tensor): Tensor { return ops.minimum(this, other); }
-  gt(other: Tensor | number): Tensor { return ops.gt(this, other); }
-  ge(other: Tensor | number): Tensor { return ops.ge(this, other); }
-  lt(other: Tensor | number): Tensor { return ops.lt(this, other); }
-  le(other: Tensor | number): Tensor { return ops.le(this, other); }
-  eq(other: Tensor | number): Tensor { return ops.eq(this, other); }
-  ne(other: Tensor | number): Tensor { return ops.ne(this, other); }
-  neg(): Tensor { return ops.neg(this); }
-  abs(): Tensor { return ops.abs(this); }
-  sign(): Tensor { return ops.sign(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  rsqrt(): Tensor { return ops.rsqrt(this); }
-  square(): Tensor { return ops.square(this); }
-  reciprocal(): Tensor { return ops.reciprocal(this); }
-  relu(): Tensor { return ops.relu(this); }
-  leakyRelu(negativeSlope = 0.01): Tensor { return ops.leakyRelu(this, negativeSlope); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  clamp(min?: number, max?: number): Tensor { return ops.clamp(this, min, max); }
+  add(other: Tensor | number): Tensor {
+    return ops.add(this, other);
+  }
+  sub(other: Tensor | number): Tensor {
+    return ops.sub(this, other);
+  }
+  mul(other: Tensor | number): Tensor {
+    return ops.mul(this, other);
+  }
+  div(other: Tensor | number): Tensor {
+    return ops.div(this, other);
+  }
+  pow(exponent: Tensor | number): Tensor {
+    return ops.pow(this, exponent);
+  }
+  maximum(other: Tensor): Tensor {
+    return ops.maximum(this, other);
+  }
+  minimum(other: Tensor): Tensor {
+    return ops.minimum(this, other);
+  }
+  gt(other: Tensor | number): Tensor {
+    return ops.gt(this, other);
+  }
+  ge(other: Tensor | number): Tensor {
+    return ops.ge(this, other);
+  }
+  lt(other: Tensor | number): Tensor {
+    return ops.lt(this, other);
+  }
+  le(other: Tensor | number): Tensor {
+    return ops.le(this, other);
+  }
+  eq(other: Tensor | number): Tensor {
+    return ops.eq(this, other);
+  }
+  ne(other: Tensor | number): Tensor {
+    return ops.ne(this, other);
+  }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+  sign(): Tensor {
+    return ops.sign(this);
+  }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  log(): Tensor {
+    return ops.log(this);
+  }
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return ops.rsqrt(this);
+  }
+  square(): Tensor {
+    return ops.square(this);
+  }
+  reciprocal(): Tensor {
+    return ops.reciprocal(this);
+  }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    return ops.leakyRelu(this, negativeSlope);
+  }
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  clamp(min?: number, max?: number): Tensor {
+    return ops.clamp(this, min, max);
+  }
 
   // --- reductions -----------------------------------------------------------------------------------------------------
 
-  sum(dim?: number | number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
-  mean(dim?: number | number[], keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
-  max(dim?: number | number[], keepdim = false): Tensor { return ops.max(this, dim, keepdim); }
-  min(dim?: number | number[], keepdim = false): Tensor { return ops.min(this, dim, keepdim); }
-  var(dim?: number | number[], options: { correction?: number; keepdim?: boolean } = {}): Tensor { return ops.variance(this, dim, options); }
+  sum(dim?: number | number[], keepdim = false): Tensor {
+    return ops.sum(this, dim, keepdim);
+  }
+  mean(dim?: number | number[], keepdim = false): Tensor {
+    return ops.mean(this, dim, keepdim);
+  }
+  max(dim?: number | number[], keepdim = false): Tensor {
+    return ops.max(this, dim, keepdim);
+  }
+  min(dim?: number | number[], keepdim = false): Tensor {
+    return ops.min(this, dim, keepdim);
+  }
+  var(dim?: number | number[], options: { correction?: number; keepdim?: boolean } = {}): Tensor {
+    return ops.variance(this, dim, options);
+  }
 
   // --- shapes ---------------------------------------------------------------------------------------------------------
 
-  reshape(...shape: number[] | [number[]]): Tensor { return ops.reshape(this, flatArgs(shape)); }
-  view(...shape: number[] | [number[]]): Tensor { return ops.reshape(this, flatArgs(shape)); }
-  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
-  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
-  squeeze(dim?: number): Tensor { return ops.squeeze(this, dim); }
-  permute(...dims: number[] | [number[]]): Tensor { return ops.permute(this, flatArgs(dims)); }
-  transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
-  expand(...shape: number[] | [number[]]): Tensor { return ops.expand(this, flatArgs(shape)); }
-  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
+  reshape(...shape: number[] | [number[]]): Tensor {
+    return ops.reshape(this, flatArgs(shape));
+  }
+  view(...shape: number[] | [number[]]): Tensor {
+    return ops.reshape(this, flatArgs(shape));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return ops.flatten(this, startDim, endDim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return ops.unsqueeze(this, dim);
+  }
+  squeeze(dim?: number): Tensor {
+    return ops.squeeze(this, dim);
+  }
+  permute(...dims: number[] | [number[]]): Tensor {
+    return ops.permute(this, flatArgs(dims));
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return ops.transpose(this, dim0, dim1);
+  }
+  expand(...shape: number[] | [number[]]): Tensor {
+    return ops.expand(this, flatArgs(shape));
+  }
+  matmul(other: Tensor): Tensor {
+    return ops.matmul(this, other);
+  }
 }
 
 function flatArgs(args: number[] | [number[]]): number[] {

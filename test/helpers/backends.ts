@@ -3,6 +3,7 @@
 import { WebGPUBackend } from '../../src/kernels/webgpu-backend.ts';
 import { ReferenceBackend } from '../../src/tensor/reference/backend.ts';
 import type { Storage } from '../../src/tensor/backend.ts';
+import { lcgValues } from '../../src/tensor/lcg.ts';
 
 let gpu: Promise<WebGPUBackend> | null = null;
 
@@ -19,18 +20,19 @@ export const reference = new ReferenceBackend();
 
 /** Deterministic float32-representable values in [-1, 1) from a small LCG, so both backends see identical inputs. */
 export function randomValues(n: number, seed = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
+  return Float32Array.from(lcgValues(n, seed));
 }
 
 /** Largest |a - b| / (atol/rtol scale); throws with the first offending index when over tolerance. NaN always fails. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
-  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} != expected ${expected.length}`);
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  what: string,
+): void {
+  if (actual.length !== expected.length)
+    throw new Error(`${what}: length ${actual.length} != expected ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i];
     const e = expected[i];

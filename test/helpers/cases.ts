@@ -1,6 +1,7 @@
 // Op cases shared by the forward comparison and gradient tests: each builds its output from input tensors.
 
 import type { Tensor } from '../../src/tensor/tensor.ts';
+import { Lcg } from '../../src/tensor/lcg.ts';
 import * as ops from '../../src/autograd/ops/index.ts';
 import * as F from '../../src/nn/functional/index.ts';
 
@@ -92,11 +93,23 @@ export const matmulCases: OpCase[] = [
 ];
 
 export const convCases: OpCase[] = [
-  { name: 'conv2d 3x3 pad 1', inputs: [s(2, 3, 7, 6), s(4, 3, 3, 3), s(4)], run: (x, w, b) => ops.conv2d(x, w, b, 1, 1) },
+  {
+    name: 'conv2d 3x3 pad 1',
+    inputs: [s(2, 3, 7, 6), s(4, 3, 3, 3), s(4)],
+    run: (x, w, b) => ops.conv2d(x, w, b, 1, 1),
+  },
   { name: 'conv2d 4x4 stride 2', inputs: [s(2, 3, 8, 8), s(5, 3, 4, 4)], run: (x, w) => ops.conv2d(x, w, null, 2, 1) },
   { name: 'conv2d dilation 2', inputs: [s(1, 2, 9, 7), s(3, 2, 3, 3)], run: (x, w) => ops.conv2d(x, w, null, 1, 2, 2) },
-  { name: 'conv_transpose2d stride 2', inputs: [s(2, 4, 4, 4), s(4, 3, 4, 4), s(3)], run: (x, w, b) => ops.convTranspose2d(x, w, b, 2, 1) },
-  { name: 'conv_transpose2d output_padding', inputs: [s(1, 3, 3, 5), s(3, 2, 3, 3)], run: (x, w) => ops.convTranspose2d(x, w, null, 2, 1, 1) },
+  {
+    name: 'conv_transpose2d stride 2',
+    inputs: [s(2, 4, 4, 4), s(4, 3, 4, 4), s(3)],
+    run: (x, w, b) => ops.convTranspose2d(x, w, b, 2, 1),
+  },
+  {
+    name: 'conv_transpose2d output_padding',
+    inputs: [s(1, 3, 3, 5), s(3, 2, 3, 3)],
+    run: (x, w) => ops.convTranspose2d(x, w, null, 2, 1, 1),
+  },
 ];
 
 export const poolCases: OpCase[] = [
@@ -119,29 +132,61 @@ export const functionalCases: OpCase[] = [
     run: (x, rm, rv, w, b) => F.batchNorm(x, rm, rv, w, b, false),
   },
   { name: 'log_softmax', inputs: [s(4, 10)], run: (x) => F.logSoftmax(x, 1) },
-  { name: 'bce_with_logits', inputs: [s(6, 2), constant(pos(6, 2))], run: (x, t) => F.binaryCrossEntropyWithLogits(x, ops.mul(t, 0.5)) },
+  {
+    name: 'bce_with_logits',
+    inputs: [s(6, 2), constant(pos(6, 2))],
+    run: (x, t) => F.binaryCrossEntropyWithLogits(x, ops.mul(t, 0.5)),
+  },
   { name: 'mse_loss', inputs: [s(3, 5), constant(s(3, 5))], run: (x, t) => F.mseLoss(x, t) },
   { name: 'l1_loss', inputs: [s(3, 5), constant(s(3, 5))], run: (x, t) => F.l1Loss(x, t), atol: 1e-5 },
-  { name: 'upsample nearest x2', inputs: [s(1, 2, 3, 4)], run: (x) => F.interpolate(x, { scaleFactor: 2, mode: 'nearest' }) },
-  { name: 'upsample nearest to size', inputs: [s(1, 2, 3, 4)], run: (x) => F.interpolate(x, { size: [5, 7], mode: 'nearest' }) },
-  { name: 'upsample bilinear', inputs: [s(2, 2, 3, 4)], run: (x) => F.interpolate(x, { size: [7, 9], mode: 'bilinear' }) },
-  { name: 'upsample bilinear align_corners', inputs: [s(1, 2, 4, 3)], run: (x) => F.interpolate(x, { scaleFactor: 2, mode: 'bilinear', alignCorners: true }) },
+  {
+    name: 'upsample nearest x2',
+    inputs: [s(1, 2, 3, 4)],
+    run: (x) => F.interpolate(x, { scaleFactor: 2, mode: 'nearest' }),
+  },
+  {
+    name: 'upsample nearest to size',
+    inputs: [s(1, 2, 3, 4)],
+    run: (x) => F.interpolate(x, { size: [5, 7], mode: 'nearest' }),
+  },
+  {
+    name: 'upsample bilinear',
+    inputs: [s(2, 2, 3, 4)],
+    run: (x) => F.interpolate(x, { size: [7, 9], mode: 'bilinear' }),
+  },
+  {
+    name: 'upsample bilinear align_corners',
+    inputs: [s(1, 2, 4, 3)],
+    run: (x) => F.interpolate(x, { scaleFactor: 2, mode: 'bilinear', alignCorners: true }),
+  },
 ];
 
 export const allCases: OpCase[] = [
-  ...unaryCases, ...binaryCases, ...comparisonCases, ...reductionCases, ...layoutCases, ...matmulCases, ...convCases, ...poolCases, ...functionalCases,
+  ...unaryCases,
+  ...binaryCases,
+  ...comparisonCases,
+  ...reductionCases,
+  ...layoutCases,
+  ...matmulCases,
+  ...convCases,
+  ...poolCases,
+  ...functionalCases,
 ];
 
 /** Input values for a spec, deterministic per seed, representable in float32. */
 export function valuesFor(spec: InputSpec, seed: number): Float32Array {
   const n = spec.shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(n);
-  let st = (seed * 2654435761) >>> 0 || 1;
+  const lcg = new Lcg((seed * 2654435761) >>> 0);
   for (let i = 0; i < n; i++) {
-    st = (Math.imul(st, 1664525) + 1013904223) >>> 0;
-    const u = st / 2 ** 32;
+    const u = lcg.next();
     const v = u * 2 - 1;
-    out[i] = spec.domain === 'positive' ? 0.5 + u : spec.domain === 'awayFromZero' ? Math.sign(v || 1) * (0.2 + Math.abs(v)) : v;
+    out[i] =
+      spec.domain === 'positive'
+        ? 0.5 + u
+        : spec.domain === 'awayFromZero'
+          ? Math.sign(v || 1) * (0.2 + Math.abs(v))
+          : v;
   }
   return out;
 }

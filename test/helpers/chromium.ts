@@ -15,13 +15,19 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = [
-  '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--no-sandbox',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--enable-unsafe-webgpu',
+  '--enable-unsafe-swiftshader',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 export function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH}: no Chromium here. Run \`npm run setup\` (as root on Debian it installs the chromium package), or set CHROMIUM_PATH to a Chromium or Chrome binary`);
+    throw new Error(
+      `${CHROMIUM_PATH}: no Chromium here. Run \`npm run setup\` (as root on Debian it installs the chromium package), or set CHROMIUM_PATH to a Chromium or Chrome binary`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, headless: true });
 }

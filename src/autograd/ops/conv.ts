@@ -19,7 +19,12 @@ export function conv2dOp(x: Tensor, w: Tensor, p: Conv2dParams): Tensor {
 
 /** The adjoint of conv2d in x: [n, cOut, oh, ow] -> [n, cIn, h, w]. */
 export function conv2dGradInputOp(gy: Tensor, w: Tensor, p: Conv2dParams): Tensor {
-  const y = wrap(backendOf('conv2d_grad_input', gy, w).conv2dGradInput(gy.storage, w.storage, p), [p.n, p.cIn, p.h, p.w]);
+  const y = wrap(backendOf('conv2d_grad_input', gy, w).conv2dGradInput(gy.storage, w.storage, p), [
+    p.n,
+    p.cIn,
+    p.h,
+    p.w,
+  ]);
   return record(y, 'conv2d_grad_input', [gy, w], (g, needs) => [
     needs[0] ? conv2dOp(g, w, p) : null,
     needs[1] ? conv2dGradWeightOp(g, gy, p) : null,
@@ -28,7 +33,12 @@ export function conv2dGradInputOp(gy: Tensor, w: Tensor, p: Conv2dParams): Tenso
 
 /** The adjoint of conv2d in w: x and gy -> [cOut, cIn, kh, kw]. */
 export function conv2dGradWeightOp(x: Tensor, gy: Tensor, p: Conv2dParams): Tensor {
-  const y = wrap(backendOf('conv2d_grad_weight', x, gy).conv2dGradWeight(x.storage, gy.storage, p), [p.cOut, p.cIn, p.kh, p.kw]);
+  const y = wrap(backendOf('conv2d_grad_weight', x, gy).conv2dGradWeight(x.storage, gy.storage, p), [
+    p.cOut,
+    p.cIn,
+    p.kh,
+    p.kw,
+  ]);
   return record(y, 'conv2d_grad_weight', [x, gy], (g, needs) => [
     needs[0] ? conv2dGradInputOp(gy, g, p) : null,
     needs[1] ? conv2dOp(x, g, p) : null,
@@ -39,7 +49,8 @@ export type Pair = number | readonly [number, number];
 
 export function pair(v: Pair, what: string): [number, number] {
   const [a, b] = typeof v === 'number' ? [v, v] : v;
-  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0) throw new Error(`${what} must be a non-negative integer or a pair of them, got ${String(v)}`);
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0)
+    throw new Error(`${what} must be a non-negative integer or a pair of them, got ${String(v)}`);
   return [a, b];
 }
 
@@ -49,45 +60,98 @@ function checkGroups(groups: number, op: string): void {
 
 function addBias(y: Tensor, bias: Tensor | null | undefined, op: string): Tensor {
   if (!bias) return y;
-  if (bias.ndim !== 1 || bias.shape[0] !== y.shape[1]) throw new Error(`${op}: bias ${formatShape(bias.shape)} does not match ${y.shape[1]} output channels`);
+  if (bias.ndim !== 1 || bias.shape[0] !== y.shape[1])
+    throw new Error(`${op}: bias ${formatShape(bias.shape)} does not match ${y.shape[1]} output channels`);
   return add(y, reshape(bias, [1, y.shape[1], 1, 1]));
 }
 
 /** PyTorch's F.conv2d: input [n, cIn, h, w], weight [cOut, cIn, kh, kw]. */
-export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, stride: Pair = 1, padding: Pair = 0, dilation: Pair = 1, groups = 1): Tensor {
+export function conv2d(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  stride: Pair = 1,
+  padding: Pair = 0,
+  dilation: Pair = 1,
+  groups = 1,
+): Tensor {
   checkGroups(groups, 'conv2d');
-  if (input.ndim !== 4 || weight.ndim !== 4) throw new Error(`conv2d: expected 4-d input and weight, got ${formatShape(input.shape)} and ${formatShape(weight.shape)}`);
+  if (input.ndim !== 4 || weight.ndim !== 4)
+    throw new Error(
+      `conv2d: expected 4-d input and weight, got ${formatShape(input.shape)} and ${formatShape(weight.shape)}`,
+    );
   const [n, cIn, h, w] = input.shape;
   const [cOut, cInW, kh, kw] = weight.shape;
-  if (cIn !== cInW) throw new Error(`conv2d: input ${formatShape(input.shape)} has ${cIn} channels but weight ${formatShape(weight.shape)} expects ${cInW}`);
+  if (cIn !== cInW)
+    throw new Error(
+      `conv2d: input ${formatShape(input.shape)} has ${cIn} channels but weight ${formatShape(weight.shape)} expects ${cInW}`,
+    );
   const [strideH, strideW] = pair(stride, 'conv2d: stride');
   const [padH, padW] = pair(padding, 'conv2d: padding');
   const [dilationH, dilationW] = pair(dilation, 'conv2d: dilation');
-  if (strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1) throw new Error('conv2d: stride and dilation must be at least 1');
+  if (strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1)
+    throw new Error('conv2d: stride and dilation must be at least 1');
   const oh = Math.floor((h + 2 * padH - dilationH * (kh - 1) - 1) / strideH) + 1;
   const ow = Math.floor((w + 2 * padW - dilationW * (kw - 1) - 1) / strideW) + 1;
-  if (oh < 1 || ow < 1) throw new Error(`conv2d: input ${formatShape(input.shape)} is smaller than the (dilated) kernel ${kh}x${kw} with padding ${padH},${padW}`);
+  if (oh < 1 || ow < 1)
+    throw new Error(
+      `conv2d: input ${formatShape(input.shape)} is smaller than the (dilated) kernel ${kh}x${kw} with padding ${padH},${padW}`,
+    );
   const p = { n, cIn, h, w, cOut, kh, kw, oh, ow, strideH, strideW, padH, padW, dilationH, dilationW };
   return addBias(conv2dOp(input, weight, p), bias, 'conv2d');
 }
 
 /** PyTorch's F.conv_transpose2d: input [n, cIn, h, w], weight [cIn, cOut, kh, kw]. */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, stride: Pair = 1, padding: Pair = 0, outputPadding: Pair = 0, groups = 1, dilation: Pair = 1): Tensor {
+export function convTranspose2d(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  stride: Pair = 1,
+  padding: Pair = 0,
+  outputPadding: Pair = 0,
+  groups = 1,
+  dilation: Pair = 1,
+): Tensor {
   checkGroups(groups, 'conv_transpose2d');
-  if (input.ndim !== 4 || weight.ndim !== 4) throw new Error(`conv_transpose2d: expected 4-d input and weight, got ${formatShape(input.shape)} and ${formatShape(weight.shape)}`);
+  if (input.ndim !== 4 || weight.ndim !== 4)
+    throw new Error(
+      `conv_transpose2d: expected 4-d input and weight, got ${formatShape(input.shape)} and ${formatShape(weight.shape)}`,
+    );
   const [n, cIn, h, w] = input.shape;
   const [cInW, cOut, kh, kw] = weight.shape;
-  if (cIn !== cInW) throw new Error(`conv_transpose2d: input ${formatShape(input.shape)} has ${cIn} channels but weight ${formatShape(weight.shape)} expects ${cInW}`);
+  if (cIn !== cInW)
+    throw new Error(
+      `conv_transpose2d: input ${formatShape(input.shape)} has ${cIn} channels but weight ${formatShape(weight.shape)} expects ${cInW}`,
+    );
   const [strideH, strideW] = pair(stride, 'conv_transpose2d: stride');
   const [padH, padW] = pair(padding, 'conv_transpose2d: padding');
   const [outPadH, outPadW] = pair(outputPadding, 'conv_transpose2d: output_padding');
   const [dilationH, dilationW] = pair(dilation, 'conv_transpose2d: dilation');
-  if (strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1) throw new Error('conv_transpose2d: stride and dilation must be at least 1');
-  if (outPadH >= Math.max(strideH, dilationH) || outPadW >= Math.max(strideW, dilationW)) throw new Error('conv_transpose2d: output_padding must be smaller than stride or dilation');
+  if (strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1)
+    throw new Error('conv_transpose2d: stride and dilation must be at least 1');
+  if (outPadH >= Math.max(strideH, dilationH) || outPadW >= Math.max(strideW, dilationW))
+    throw new Error('conv_transpose2d: output_padding must be smaller than stride or dilation');
   const outH = (h - 1) * strideH - 2 * padH + dilationH * (kh - 1) + outPadH + 1;
   const outW = (w - 1) * strideW - 2 * padW + dilationW * (kw - 1) + outPadW + 1;
-  if (outH < 1 || outW < 1) throw new Error(`conv_transpose2d: padding ${padH},${padW} leaves no output for input ${formatShape(input.shape)}`);
+  if (outH < 1 || outW < 1)
+    throw new Error(`conv_transpose2d: padding ${padH},${padW} leaves no output for input ${formatShape(input.shape)}`);
   // The transposed convolution is the input gradient of the conv2d that maps [n, cOut, outH, outW] to this input.
-  const p = { n, cIn: cOut, h: outH, w: outW, cOut: cIn, kh, kw, oh: h, ow: w, strideH, strideW, padH, padW, dilationH, dilationW };
+  const p = {
+    n,
+    cIn: cOut,
+    h: outH,
+    w: outW,
+    cOut: cIn,
+    kh,
+    kw,
+    oh: h,
+    ow: w,
+    strideH,
+    strideW,
+    padH,
+    padW,
+    dilationH,
+    dilationW,
+  };
   return addBias(conv2dGradInputOp(input, weight, p), bias, 'conv_transpose2d');
 }

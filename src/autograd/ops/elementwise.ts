@@ -61,7 +61,11 @@ export const powScalar = (x: Tensor, s: number) => unary('powScalar', x, s);
 export const rsubScalar = (x: Tensor, s: number) => unary('rsubScalar', x, s);
 
 /** Runs a broadcasting primitive over operands and returns the output with shape. */
-function broadcastRun(op: string, operands: Tensor[], run: (outShape: number[], strides: number[][]) => import('../../tensor/backend.ts').Storage): Tensor {
+function broadcastRun(
+  op: string,
+  operands: Tensor[],
+  run: (outShape: number[], strides: number[][]) => import('../../tensor/backend.ts').Storage,
+): Tensor {
   backendOf(op, ...operands);
   const outShape = operands.map((t) => t.shape as readonly number[]).reduce((a, b) => broadcastShapes(a, b, op));
   const strides = operands.map((t) => broadcastStrides(t.shape, outShape));
@@ -69,7 +73,9 @@ function broadcastRun(op: string, operands: Tensor[], run: (outShape: number[], 
 }
 
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
-  return broadcastRun(op, [a, b], (outShape, strides) => a.backend.binary(op, a.storage, b.storage, { outShape, strides }));
+  return broadcastRun(op, [a, b], (outShape, strides) =>
+    a.backend.binary(op, a.storage, b.storage, { outShape, strides }),
+  );
 }
 
 type BinaryBackward = (a: Tensor, b: Tensor, y: Tensor, g: Tensor, needs: boolean[]) => [Tensor | null, Tensor | null];
@@ -109,7 +115,8 @@ const operand = (like: Tensor, x: Tensor | number) => (typeof x === 'number' ? s
 export const add = (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? addScalar(a, b) : binary('add', a, b));
 export const sub = (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? addScalar(a, -b) : binary('sub', a, b));
 export const mul = (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? mulScalar(a, b) : binary('mul', a, b));
-export const div = (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? mulScalar(a, 1 / b) : binary('div', a, b));
+export const div = (a: Tensor, b: Tensor | number) =>
+  typeof b === 'number' ? mulScalar(a, 1 / b) : binary('div', a, b);
 export const pow = (a: Tensor, b: Tensor | number) => (typeof b === 'number' ? powScalar(a, b) : binary('pow', a, b));
 export const maximum = (a: Tensor, b: Tensor | number) => binary('maximum', a, operand(a, b));
 export const minimum = (a: Tensor, b: Tensor | number) => binary('minimum', a, operand(a, b));
@@ -124,10 +131,15 @@ export const ne = (a: Tensor, b: Tensor | number) => binary('ne', a, operand(a, 
 export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
   const ta = operand(cond, a);
   const tb = operand(cond, b);
-  const y = broadcastRun('where', [cond, ta, tb], (outShape, strides) => cond.backend.where(cond.storage, ta.storage, tb.storage, { outShape, strides }));
+  const y = broadcastRun('where', [cond, ta, tb], (outShape, strides) =>
+    cond.backend.where(cond.storage, ta.storage, tb.storage, { outShape, strides }),
+  );
   return record(y, 'where', [ta, tb], (g, needs) => {
     const zero = fullLike(g, 0);
-    return [needs[0] ? sumTo(where(cond, g, zero), ta.shape) : null, needs[1] ? sumTo(where(cond, zero, g), tb.shape) : null];
+    return [
+      needs[0] ? sumTo(where(cond, g, zero), ta.shape) : null,
+      needs[1] ? sumTo(where(cond, zero, g), tb.shape) : null,
+    ];
   });
 }
 
@@ -137,4 +149,3 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (max !== undefined) y = minimum(y, max);
   return y === x ? mulScalar(x, 1) : y;
 }
-

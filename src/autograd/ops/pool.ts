@@ -29,14 +29,23 @@ function avgPoolGradOp(gy: Tensor, p: Pool2dParams): Tensor {
   return record(y, 'avg_pool2d_backward', [gy], (g) => [avgPoolOp(g, p)]);
 }
 
-function geometry(op: string, x: Tensor, kernelSize: Pair, stride: Pair | null, padding: Pair, countIncludePad: boolean): Pool2dParams {
+function geometry(
+  op: string,
+  x: Tensor,
+  kernelSize: Pair,
+  stride: Pair | null,
+  padding: Pair,
+  countIncludePad: boolean,
+): Pool2dParams {
   if (x.ndim !== 4) throw new Error(`${op}: expected a 4-d input [n, c, h, w], got ${formatShape(x.shape)}`);
   const [n, c, h, w] = x.shape;
   const [kh, kw] = pair(kernelSize, `${op}: kernel_size`);
   const [strideH, strideW] = pair(stride ?? kernelSize, `${op}: stride`);
   const [padH, padW] = pair(padding, `${op}: padding`);
-  if (kh < 1 || kw < 1 || strideH < 1 || strideW < 1) throw new Error(`${op}: kernel_size and stride must be at least 1`);
-  if (2 * padH > kh || 2 * padW > kw) throw new Error(`${op}: padding ${padH},${padW} must be at most half of kernel_size ${kh},${kw}`);
+  if (kh < 1 || kw < 1 || strideH < 1 || strideW < 1)
+    throw new Error(`${op}: kernel_size and stride must be at least 1`);
+  if (2 * padH > kh || 2 * padW > kw)
+    throw new Error(`${op}: padding ${padH},${padW} must be at most half of kernel_size ${kh},${kw}`);
   const oh = Math.floor((h + 2 * padH - kh) / strideH) + 1;
   const ow = Math.floor((w + 2 * padW - kw) / strideW) + 1;
   if (oh < 1 || ow < 1) throw new Error(`${op}: input ${formatShape(x.shape)} is smaller than the kernel ${kh}x${kw}`);
@@ -53,7 +62,13 @@ export function maxPool2d(input: Tensor, kernelSize: Pair, stride: Pair | null =
 }
 
 /** PyTorch's F.avg_pool2d (floor mode). */
-export function avgPool2d(input: Tensor, kernelSize: Pair, stride: Pair | null = null, padding: Pair = 0, countIncludePad = true): Tensor {
+export function avgPool2d(
+  input: Tensor,
+  kernelSize: Pair,
+  stride: Pair | null = null,
+  padding: Pair = 0,
+  countIncludePad = true,
+): Tensor {
   return avgPoolOp(input, geometry('avg_pool2d', input, kernelSize, stride, padding, countIncludePad));
 }
 

@@ -61,7 +61,8 @@ export function variance(x: Tensor, dim?: Dim, options: { correction?: number; k
   const axes = normalizeAxes(dim, x.ndim, 'var');
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   const dof = count - (options.correction ?? 1);
-  if (dof <= 0) throw new Error(`var: ${count} elements leave no degrees of freedom with correction ${options.correction ?? 1}`);
+  if (dof <= 0)
+    throw new Error(`var: ${count} elements leave no degrees of freedom with correction ${options.correction ?? 1}`);
   const centered = sub(x, mean(x, axes, true));
   return mulScalar(sum(square(centered), axes, options.keepdim ?? false), 1 / dof);
 }

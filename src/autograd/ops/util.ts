@@ -12,7 +12,10 @@ export function wrap(storage: Storage, shape: Shape): Tensor {
 export function backendOf(op: string, ...ts: Tensor[]) {
   const backend = ts[0].backend;
   for (const t of ts) {
-    if (t.backend !== backend) throw new Error(`${op}: operands are on different devices (${ts.map((x) => x.device).join(', ')}); move them with .to()`);
+    if (t.backend !== backend)
+      throw new Error(
+        `${op}: operands are on different devices (${ts.map((x) => x.device).join(', ')}); move them with .to()`,
+      );
   }
   return backend;
 }

@@ -27,7 +27,9 @@ export const subdirs = (dir: string) =>
  */
 export function listPngs(dir: string, what: string, allowEmpty = false): string[] {
   requireDir(dir, what);
-  const names = readdirSync(dir).filter((n) => !n.startsWith('.')).sort();
+  const names = readdirSync(dir)
+    .filter((n) => !n.startsWith('.'))
+    .sort();
   const other = names.find((n) => OTHER_IMAGE_TYPES.has(extname(n).toLowerCase()));
   if (other) throw new DataError(`${join(dir, other)}: only PNG images are supported; convert this file to PNG`);
   const pngs = names.filter((n) => extname(n).toLowerCase() === '.png').map((n) => join(dir, n));

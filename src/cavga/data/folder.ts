@@ -20,7 +20,8 @@ export function loadFolder(root: string, { trainFraction = 0.8, seed = 0 }: Fold
   requireDir(root, 'dataset folder');
   const normal = listPngs(join(root, 'normal'), 'folder of normal images');
   const anomalous = listPngs(join(root, 'anomalous'), 'folder of anomalous images');
-  if (normal.length < 2) throw new DataError(`${join(root, 'normal')}: needs at least 2 normal images (some train, some test)`);
+  if (normal.length < 2)
+    throw new DataError(`${join(root, 'normal')}: needs at least 2 normal images (some train, some test)`);
   const nTrain = Math.min(normal.length - 1, Math.max(1, Math.round(normal.length * trainFraction)));
   const inTrain = new Set(permutation(normal.length, keyedRng(seed, 'folder-split')).subarray(0, nTrain));
   const masks = join(root, 'masks');

@@ -21,14 +21,19 @@ export function decodeIdx(bytes: Uint8Array, path: string): IdxArray {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4 || view.getUint16(0) !== 0) throw new DataError(`${path}: not an IDX file (bad magic number)`);
-  if (bytes[2] !== 0x08) throw new DataError(`${path}: IDX element type 0x${bytes[2].toString(16)} is not supported (only unsigned bytes, 0x08)`);
+  if (bytes[2] !== 0x08)
+    throw new DataError(
+      `${path}: IDX element type 0x${bytes[2].toString(16)} is not supported (only unsigned bytes, 0x08)`,
+    );
   const rank = bytes[3];
   const header = 4 + 4 * rank;
   if (rank === 0 || bytes.length < header) throw new DataError(`${path}: truncated IDX header`);
   const dims = Array.from({ length: rank }, (_, k) => view.getUint32(4 + 4 * k));
   const size = dims.reduce((a, b) => a * b, 1);
   if (bytes.length !== header + size) {
-    throw new DataError(`${path}: IDX data of dims [${dims.join(', ')}] needs ${size} bytes after the header, found ${bytes.length - header}`);
+    throw new DataError(
+      `${path}: IDX data of dims [${dims.join(', ')}] needs ${size} bytes after the header, found ${bytes.length - header}`,
+    );
   }
   return { dims, data: bytes.subarray(header) };
 }

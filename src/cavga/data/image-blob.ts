@@ -7,13 +7,17 @@ import { fromInterleaved, type Image } from './image.ts';
 /** Decodes an image Blob to a planar image: 1 channel when every pixel is gray (as a gray PNG decodes in Node), else RGB. */
 export async function decodeImageBlob(blob: Blob, name: string): Promise<Image> {
   if (typeof createImageBitmap === 'undefined' || typeof OffscreenCanvas === 'undefined') {
-    throw new DataError(`${name}: decoding image files needs a browser (createImageBitmap and OffscreenCanvas); in Node use readPng`);
+    throw new DataError(
+      `${name}: decoding image files needs a browser (createImageBitmap and OffscreenCanvas); in Node use readPng`,
+    );
   }
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
   } catch {
-    throw new DataError(`${name}: not an image this browser can decode (${blob.type || 'unknown type'}, ${blob.size} bytes)`);
+    throw new DataError(
+      `${name}: not an image this browser can decode (${blob.type || 'unknown type'}, ${blob.size} bytes)`,
+    );
   }
   const { width, height } = bitmap;
   const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });

@@ -22,7 +22,14 @@ export const createImage = (width: number, height: number, channels: number): Im
  * A planar image from interleaved pixels (pngjs and canvas ImageData both give RGBA): the first `channels` samples of
  * each `stride`-sample pixel, divided by `max`.
  */
-export function fromInterleaved(pixels: ArrayLike<number>, width: number, height: number, channels: number, stride: number, max: number): Image {
+export function fromInterleaved(
+  pixels: ArrayLike<number>,
+  width: number,
+  height: number,
+  channels: number,
+  stride: number,
+  max: number,
+): Image {
   const img = createImage(width, height, channels);
   const n = width * height;
   for (let c = 0; c < channels; c++) {
@@ -42,7 +49,8 @@ function axisWeights(inSize: number, outSize: number): { start: number; weights:
     const end = Math.min(inSize, Math.ceil(center + support));
     const weights = new Float32Array(end - start);
     let sum = 0;
-    for (let j = start; j < end; j++) sum += weights[j - start] = Math.max(0, 1 - Math.abs((j + 0.5 - center) / support));
+    for (let j = start; j < end; j++)
+      sum += weights[j - start] = Math.max(0, 1 - Math.abs((j + 0.5 - center) / support));
     for (let k = 0; k < weights.length; k++) weights[k] /= sum;
     return { start, weights };
   });
@@ -83,7 +91,8 @@ export function convertChannels(img: Image, channels: 1 | 3): Image {
   const n = img.width * img.height;
   const out = createImage(img.width, img.height, channels);
   if (channels === 1) {
-    for (let i = 0; i < n; i++) out.data[i] = 0.299 * img.data[i] + 0.587 * img.data[n + i] + 0.114 * img.data[2 * n + i];
+    for (let i = 0; i < n; i++)
+      out.data[i] = 0.299 * img.data[i] + 0.587 * img.data[n + i] + 0.114 * img.data[2 * n + i];
   } else {
     for (let c = 0; c < 3; c++) out.data.set(img.data.subarray(0, n), c * n);
   }
@@ -107,7 +116,8 @@ export function preprocess(img: Image, path: string, p: Preprocessing): Float32A
         `set the model's channels to ${img.channels} or ask for channel conversion`,
     );
   }
-  if (img.channels !== 1 && img.channels !== 3) throw new DataError(`${path}: ${img.channels} channels; only gray and RGB images are supported`);
+  if (img.channels !== 1 && img.channels !== 3)
+    throw new DataError(`${path}: ${img.channels} channels; only gray and RGB images are supported`);
   // slice: resize and convertChannels return their input unchanged when there is nothing to do, and it must stay intact.
   const out = resize(convertChannels(img, p.channels), p.size, p.size).data.slice();
   for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i])) * 2 - 1;
@@ -123,7 +133,11 @@ export function preprocessMask(mask: Image, size: number): Float32Array {
 }
 
 /** Stacks pre-processed items of `channels` x `size` x `size` into one NCHW batch. */
-export function stack(items: Float32Array[], channels: number, size: number): { data: Float32Array; shape: [number, number, number, number] } {
+export function stack(
+  items: Float32Array[],
+  channels: number,
+  size: number,
+): { data: Float32Array; shape: [number, number, number, number] } {
   const per = channels * size * size;
   const data = new Float32Array(items.length * per);
   items.forEach((item, i) => {

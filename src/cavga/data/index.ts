@@ -1,7 +1,16 @@
 // Data: the built-in synthetic dataset, loaders for MVTec AD, plain folders, MNIST and CIFAR-10, the weakly supervised
 // split, and in-memory datasets that give pre-processed batches.
 export { DataError } from './errors.ts';
-export { type Image, createImage, resize, convertChannels, preprocess, preprocessMask, stack, type Preprocessing } from './image.ts';
+export {
+  type Image,
+  createImage,
+  resize,
+  convertChannels,
+  preprocess,
+  preprocessMask,
+  stack,
+  type Preprocessing,
+} from './image.ts';
 export { readPng, decodePng, writePng, encodePng } from './png.ts';
 export type { Sample, SplitSamples } from './sample.ts';
 export { loadMvtec } from './mvtec.ts';
@@ -13,4 +22,11 @@ export type { OneClassOptions } from './one-class.ts';
 export { weaklySupervisedSplit } from './split.ts';
 export { Dataset, loadSplit, loadImageFiles, type DataBatch } from './loader.ts';
 export { ensureSynthetic, SYNTHETIC_VERSION, type SyntheticOptions, type SyntheticCounts } from './synthetic.ts';
-export { SYNTHETIC_CATEGORIES, DEFECT_KINDS, syntheticGood, syntheticDefect, type SyntheticCategory, type SyntheticDefect } from './synthetic-images.ts';
+export {
+  SYNTHETIC_CATEGORIES,
+  DEFECT_KINDS,
+  syntheticGood,
+  syntheticDefect,
+  type SyntheticCategory,
+  type SyntheticDefect,
+} from './synthetic-images.ts';

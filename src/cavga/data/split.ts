@@ -7,9 +7,12 @@ import type { SplitSamples } from './sample.ts';
 
 export function weaklySupervisedSplit({ train, test }: SplitSamples, { fraction = 0.02, seed = 0 } = {}): SplitSamples {
   const anomalous = test.flatMap((s, i) => (s.label === 1 ? [i] : []));
-  if (anomalous.length === 0) throw new DataError('weakly supervised split: the test set has no anomalous images to move into training');
+  if (anomalous.length === 0)
+    throw new DataError('weakly supervised split: the test set has no anomalous images to move into training');
   const n = Math.min(anomalous.length, Math.max(1, Math.round(fraction * anomalous.length)));
-  const moved = new Set([...permutation(anomalous.length, keyedRng(seed, 'weak-split')).subarray(0, n)].map((k) => anomalous[k]));
+  const moved = new Set(
+    [...permutation(anomalous.length, keyedRng(seed, 'weak-split')).subarray(0, n)].map((k) => anomalous[k]),
+  );
   return {
     train: [...train, ...test.filter((_, i) => moved.has(i)).map((s) => ({ ...s, maskPath: null }))],
     test: test.filter((_, i) => !moved.has(i)),

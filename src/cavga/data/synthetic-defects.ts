@@ -80,7 +80,15 @@ const pick = <T>(r: Random, items: readonly T[]) => items[Math.floor(r() * items
 const mix = (a: number, b: number, t: number) => a + (b - a) * t;
 
 /** One defect of a kind, placed at `at` (a pixel on the part); contrast is 1 normally, lower when faint; scale likewise. */
-function draw(kind: DefectKind, r: Random, surface: Surface, s: number, at: Point, contrast: number, scale: number): Drawn {
+function draw(
+  kind: DefectKind,
+  r: Random,
+  surface: Surface,
+  s: number,
+  at: Point,
+  contrast: number,
+  scale: number,
+): Drawn {
   const angle = r() * 2 * Math.PI;
   switch (kind) {
     case 'scratch': {
@@ -89,7 +97,11 @@ function draw(kind: DefectKind, r: Random, surface: Surface, s: number, at: Poin
       const bend = (r() - 0.5) * 0.25 * half;
       const [x, y] = at;
       const [c, d] = [Math.cos(angle), Math.sin(angle)];
-      const points: Point[] = [[x - c * half, y - d * half], [x - d * bend, y + c * bend], [x + c * half, y + d * half]];
+      const points: Point[] = [
+        [x - c * half, y - d * half],
+        [x - d * bend, y + c * bend],
+        [x + c * half, y + d * half],
+      ];
       const delta = (r() < 0.6 ? 1 : -1) * (0.18 + 0.12 * r()) * contrast;
       return { alpha: polyline(s, points, 0.8 + 0.6 * r()), paint: (v, _k, _i, a) => v + a * delta };
     }
@@ -99,14 +111,22 @@ function draw(kind: DefectKind, r: Random, surface: Surface, s: number, at: Poin
       const points = walk(r, at, angle, Math.round((6 + 6 * r()) * scale), step, 0.5);
       const alpha = polyline(s, points, 0.9 + 0.5 * r());
       if (scale === 1) {
-        const branch = polyline(s, walk(r, points[Math.floor(points.length / 2)], angle + (r() < 0.5 ? 1 : -1), 4, step, 0.5), 0.7);
+        const branch = polyline(
+          s,
+          walk(r, points[Math.floor(points.length / 2)], angle + (r() < 0.5 ? 1 : -1), 4, step, 0.5),
+          0.7,
+        );
         for (let i = 0; i < alpha.length; i++) alpha[i] = Math.max(alpha[i], branch[i]);
       }
       return { alpha, paint: (v, _k, _i, a) => v * (1 - a * 0.75 * contrast) };
     }
     case 'spot': {
       // A stain: the surface shifts towards a stain colour.
-      const color = pick(r, [[0.35, 0.2, 0.1], [0.55, 0.3, 0.12], [0.2, 0.2, 0.2]] as const);
+      const color = pick(r, [
+        [0.35, 0.2, 0.1],
+        [0.55, 0.3, 0.12],
+        [0.2, 0.2, 0.2],
+      ] as const);
       const alpha = blob(r, s, at, Math.max(1.2, s * (0.035 + 0.04 * r()) * scale), 0.3);
       return { alpha, paint: (v, k, _i, a) => mix(v, color[k], a * 0.7 * contrast) };
     }
@@ -116,7 +136,12 @@ function draw(kind: DefectKind, r: Random, surface: Surface, s: number, at: Poin
     }
     case 'contamination': {
       // Foreign matter with its own texture: fibres, dust, oil.
-      const color = pick(r, [[0.35, 0.45, 0.3], [0.3, 0.35, 0.6], [0.92, 0.92, 0.9], [0.1, 0.1, 0.1]] as const);
+      const color = pick(r, [
+        [0.35, 0.45, 0.3],
+        [0.3, 0.35, 0.6],
+        [0.92, 0.92, 0.9],
+        [0.1, 0.1, 0.1],
+      ] as const);
       const texture = valueNoise(r, s, 2, 2);
       const alpha = blob(r, s, at, Math.max(1.5, s * (0.05 + 0.05 * r()) * scale), 0.45);
       return { alpha, paint: (v, k, i, a) => mix(v, color[k] * (0.85 + 0.3 * texture[i]), a * 0.75 * contrast) };
@@ -159,7 +184,14 @@ export interface Defect {
  * Paints one defect into `rgb` (planar, in place) and returns its mask. The position is drawn on the part (coverage
  * near 1); a draw whose mask would be empty (a thin scratch off the part) is redrawn.
  */
-export function paintDefect(kind: DefectKind, subtlety: Subtlety, r: Random, surface: Surface, rgb: Float32Array, s: number): Defect {
+export function paintDefect(
+  kind: DefectKind,
+  subtlety: Subtlety,
+  r: Random,
+  surface: Surface,
+  rgb: Float32Array,
+  s: number,
+): Defect {
   if (subtlety && (kind === 'hole' || kind === 'missing')) subtlety = 'small';
   const contrast = subtlety === 'low-contrast' ? 0.35 : 1;
   const scale = subtlety === 'small' ? 0.5 : 1;

@@ -12,7 +12,8 @@ export const SYNTHETIC_CATEGORIES = Object.keys(surfaces) as SyntheticCategory[]
 
 /** `name` as a category of the built-in dataset, or one DataError naming the choices. */
 export function syntheticCategory(name: string): SyntheticCategory {
-  if (!(SYNTHETIC_CATEGORIES as string[]).includes(name)) throw new DataError(`built-in dataset: unknown category '${name}'; choose from ${SYNTHETIC_CATEGORIES.join(', ')}`);
+  if (!(SYNTHETIC_CATEGORIES as string[]).includes(name))
+    throw new DataError(`built-in dataset: unknown category '${name}'; choose from ${SYNTHETIC_CATEGORIES.join(', ')}`);
   return name as SyntheticCategory;
 }
 
@@ -40,13 +41,24 @@ function withNoise(rgb: Float32Array, size: number, noise: Random): Image {
 }
 
 /** Defect-free image `index` of a split ('train' or 'test'). */
-export function syntheticGood(seed: number, category: SyntheticCategory, split: 'train' | 'test', index: number, size: number): Image {
+export function syntheticGood(
+  seed: number,
+  category: SyntheticCategory,
+  split: 'train' | 'test',
+  index: number,
+  size: number,
+): Image {
   const r = keyedRng(seed, category, split, index);
   return withNoise(surfaces[category](r, size).rgb, size, r);
 }
 
 /** Defective test image `index`: the category's defect kinds in turn; of each kind's images the 4th of 8 is faint, the 8th small. */
-export function syntheticDefect(seed: number, category: SyntheticCategory, index: number, size: number): SyntheticDefect {
+export function syntheticDefect(
+  seed: number,
+  category: SyntheticCategory,
+  index: number,
+  size: number,
+): SyntheticDefect {
   const kinds = DEFECT_KINDS[category];
   const kind = kinds[index % kinds.length];
   const nth = Math.floor(index / kinds.length);
@@ -57,6 +69,9 @@ export function syntheticDefect(seed: number, category: SyntheticCategory, index
   return {
     image: withNoise(surface.rgb, size, r),
     mask: { width: size, height: size, channels: 1, data: Float32Array.from(mask) },
-    kind, nth, subtlety, pixels,
+    kind,
+    nth,
+    subtlety,
+    pixels,
   };
 }

@@ -23,7 +23,13 @@ import { DataError } from './errors.ts';
 import { convertChannels, type Image } from './image.ts';
 import { writePng } from './png.ts';
 import type { DefectKind, Subtlety } from './synthetic-defects.ts';
-import { SYNTHETIC_CATEGORIES, syntheticCategory, syntheticDefect, syntheticGood, type SyntheticCategory } from './synthetic-images.ts';
+import {
+  SYNTHETIC_CATEGORIES,
+  syntheticCategory,
+  syntheticDefect,
+  syntheticGood,
+  type SyntheticCategory,
+} from './synthetic-images.ts';
 
 /** Bump whenever the generated images change, so old caches are regenerated. */
 export const SYNTHETIC_VERSION = 1;
@@ -59,12 +65,21 @@ interface Manifest {
 
 const pad = (i: number) => String(i).padStart(3, '0');
 
-function generateCategory(dir: string, category: SyntheticCategory, seed: number, size: number, channels: 1 | 3, counts: SyntheticCounts): Manifest {
+function generateCategory(
+  dir: string,
+  category: SyntheticCategory,
+  seed: number,
+  size: number,
+  channels: 1 | 3,
+  counts: SyntheticCounts,
+): Manifest {
   const save = (file: string, image: Image) => writePng(join(dir, file), convertChannels(image, channels));
   mkdirSync(join(dir, 'train', 'good'), { recursive: true });
   mkdirSync(join(dir, 'test', 'good'), { recursive: true });
-  for (let i = 0; i < counts.train; i++) save(join('train', 'good', `${pad(i)}.png`), syntheticGood(seed, category, 'train', i, size));
-  for (let i = 0; i < counts.testGood; i++) save(join('test', 'good', `${pad(i)}.png`), syntheticGood(seed, category, 'test', i, size));
+  for (let i = 0; i < counts.train; i++)
+    save(join('train', 'good', `${pad(i)}.png`), syntheticGood(seed, category, 'train', i, size));
+  for (let i = 0; i < counts.testGood; i++)
+    save(join('test', 'good', `${pad(i)}.png`), syntheticGood(seed, category, 'test', i, size));
 
   const defects: Manifest['defects'] = [];
   for (let i = 0; i < counts.testDefective; i++) {
@@ -96,9 +111,11 @@ export function ensureSynthetic(options: SyntheticOptions): Record<SyntheticCate
   const { root, seed = 0, size = 64, channels = 3 } = options;
   const counts: SyntheticCounts = { train: 200, testGood: 40, testDefective: 40, ...options.counts };
   const categories = options.categories ?? SYNTHETIC_CATEGORIES;
-  if (!Number.isInteger(size) || size < 16 || size > 1024) throw new DataError(`synthetic dataset: size must be an integer from 16 to 1024, got ${size}`);
+  if (!Number.isInteger(size) || size < 16 || size > 1024)
+    throw new DataError(`synthetic dataset: size must be an integer from 16 to 1024, got ${size}`);
   for (const [name, n] of Object.entries(counts)) {
-    if (!Number.isInteger(n) || n < 1) throw new DataError(`synthetic dataset: count ${name} must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new DataError(`synthetic dataset: count ${name} must be a positive integer, got ${n}`);
   }
   const dirs = {} as Record<SyntheticCategory, string>;
   for (const category of categories) {
@@ -106,10 +123,18 @@ export function ensureSynthetic(options: SyntheticOptions): Record<SyntheticCate
     const dir = join(root, category);
     dirs[category] = dir;
     const cached = readManifest(dir);
-    const same = cached && cached.version === SYNTHETIC_VERSION && cached.seed === seed && cached.size === size && cached.channels === channels;
+    const same =
+      cached &&
+      cached.version === SYNTHETIC_VERSION &&
+      cached.seed === seed &&
+      cached.size === size &&
+      cached.channels === channels;
     if (same && JSON.stringify(cached.counts) === JSON.stringify(counts)) continue;
     // Only a folder this generator made is ever replaced.
-    if (existsSync(dir) && !cached) throw new DataError(`${dir}: exists but is not a generated dataset (no ${GENERATOR} manifest); choose another folder`);
+    if (existsSync(dir) && !cached)
+      throw new DataError(
+        `${dir}: exists but is not a generated dataset (no ${GENERATOR} manifest); choose another folder`,
+      );
     options.onGenerate?.(category);
     const partial = join(root, `.${category}.partial-${process.pid}`);
     rmSync(partial, { recursive: true, force: true });

@@ -28,20 +28,35 @@ export class Cavga extends Module {
   readonly calibration: ErrorCalibration;
 
   /** `generator` seeds the initial weights. */
-  constructor(readonly config: CavgaConfig, generator = new Generator(0)) {
+  constructor(
+    readonly config: CavgaConfig,
+    generator = new Generator(0),
+  ) {
     super();
     const c = config;
     const g = generator;
-    this.encoder = this.registerModule('encoder', c.backbone === 'dcgan' ? new DcganEncoder(c.channels, c.width, g) : new ResNet18Encoder(c.channels, g));
-    const shape = { featureChannels: this.encoder.outChannels, latentChannels: c.latentChannels, side: latentSide(c), flat: c.flatLatent };
+    this.encoder = this.registerModule(
+      'encoder',
+      c.backbone === 'dcgan' ? new DcganEncoder(c.channels, c.width, g) : new ResNet18Encoder(c.channels, g),
+    );
+    const shape = {
+      featureChannels: this.encoder.outChannels,
+      latentChannels: c.latentChannels,
+      side: latentSide(c),
+      flat: c.flatLatent,
+    };
     this.head = this.registerModule('head', new LatentHead(shape, g, c.logvarBias));
     this.toMap = c.flatLatent ? this.registerModule('to_map', new LatentToMap(shape, g)) : null;
-    this.decoder = this.registerModule('decoder', c.backbone === 'dcgan'
-      ? new DcganDecoder(c.latentChannels, c.channels, c.width, g)
-      : new ResidualDecoder(c.latentChannels, c.channels, c.width, g));
+    this.decoder = this.registerModule(
+      'decoder',
+      c.backbone === 'dcgan'
+        ? new DcganDecoder(c.latentChannels, c.channels, c.width, g)
+        : new ResidualDecoder(c.latentChannels, c.channels, c.width, g),
+    );
     this.discriminator = this.registerModule('discriminator', new Discriminator(c.channels, c.width, c.imageSize, g));
     const zSize = c.flatLatent ? c.latentChannels : c.latentChannels * shape.side * shape.side;
-    this.classifier = c.supervision === 'weakly' ? this.registerModule('classifier', new Linear(zSize, 2, { generator: g })) : null;
+    this.classifier =
+      c.supervision === 'weakly' ? this.registerModule('classifier', new Linear(zSize, 2, { generator: g })) : null;
     this.calibration = this.registerModule('calibration', new ErrorCalibration(c.imageSize));
   }
 

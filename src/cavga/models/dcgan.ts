@@ -19,7 +19,14 @@ export class DcganEncoder extends Module {
 
   constructor(channels: number, width: number, g?: Generator) {
     super();
-    this.body = this.registerModule('body', new Sequential(...down(channels, width, false, g), ...down(width, 2 * width, true, g), ...down(2 * width, 4 * width, true, g)));
+    this.body = this.registerModule(
+      'body',
+      new Sequential(
+        ...down(channels, width, false, g),
+        ...down(width, 2 * width, true, g),
+        ...down(2 * width, 4 * width, true, g),
+      ),
+    );
     this.outChannels = 4 * width;
   }
 
@@ -39,15 +46,18 @@ export class DcganDecoder extends Module {
       new BatchNorm2d(cout, { init: 'dcgan', generator: g }),
       new ReLU(),
     ];
-    this.body = this.registerModule('body', new Sequential(
-      new Conv2d(latentChannels, 4 * width, 3, { padding: 1, bias: false, init: 'dcgan', generator: g }),
-      new BatchNorm2d(4 * width, { init: 'dcgan', generator: g }),
-      new ReLU(),
-      ...up(4 * width, 2 * width),
-      ...up(2 * width, width),
-      new ConvTranspose2d(width, channels, 4, { stride: 2, padding: 1, init: 'dcgan', generator: g }),
-      new Tanh(),
-    ));
+    this.body = this.registerModule(
+      'body',
+      new Sequential(
+        new Conv2d(latentChannels, 4 * width, 3, { padding: 1, bias: false, init: 'dcgan', generator: g }),
+        new BatchNorm2d(4 * width, { init: 'dcgan', generator: g }),
+        new ReLU(),
+        ...up(4 * width, 2 * width),
+        ...up(2 * width, width),
+        new ConvTranspose2d(width, channels, 4, { stride: 2, padding: 1, init: 'dcgan', generator: g }),
+        new Tanh(),
+      ),
+    );
   }
 
   forward(z: Tensor): Tensor {
@@ -61,10 +71,16 @@ export class Discriminator extends Module {
 
   constructor(channels: number, width: number, imageSize: number, g?: Generator) {
     super();
-    this.body = this.registerModule('body', new Sequential(
-      ...down(channels, width, false, g), ...down(width, 2 * width, true, g), ...down(2 * width, 4 * width, true, g), ...down(4 * width, 8 * width, true, g),
-      new Conv2d(8 * width, 1, imageSize / 16, { init: 'dcgan', generator: g }),
-    ));
+    this.body = this.registerModule(
+      'body',
+      new Sequential(
+        ...down(channels, width, false, g),
+        ...down(width, 2 * width, true, g),
+        ...down(2 * width, 4 * width, true, g),
+        ...down(4 * width, 8 * width, true, g),
+        new Conv2d(8 * width, 1, imageSize / 16, { init: 'dcgan', generator: g }),
+      ),
+    );
   }
 
   forward(x: Tensor): Tensor {

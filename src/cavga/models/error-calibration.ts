@@ -11,8 +11,16 @@ import type { TensorValues } from '../../nn/safetensors-format.ts';
 
 /** The buffers of a calibration not yet computed: mean 0, spread 1, threshold 1, no images. */
 export function emptyCalibration(side: number): Record<'mean' | 'spread' | 'threshold' | 'images', TensorValues> {
-  const filled = (shape: number[], value: number) => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value) });
-  return { mean: filled([1, 1, side, side], 0), spread: filled([1, 1, side, side], 1), threshold: filled([], 1), images: filled([], 0) };
+  const filled = (shape: number[], value: number) => ({
+    shape,
+    data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value),
+  });
+  return {
+    mean: filled([1, 1, side, side], 0),
+    spread: filled([1, 1, side, side], 1),
+    threshold: filled([], 1),
+    images: filled([], 0),
+  };
 }
 
 export class ErrorCalibration extends Module {

@@ -1,6 +1,6 @@
 // Between the encoder's features F and the latent: a non-linear block (conv 3x3 + batch norm + leaky ReLU), then the mu
 // and logvar heads. The block keeps Grad-CAM meaningful: with a linear path from F to the score, alpha = mean(dy/dF) would
-// be the same for every image and the attention a fixed channel mix (cavga-spec.md, "Pitfall").
+// be the same for every image and the attention a fixed channel mix (docs/cavga-spec.md, "Pitfall").
 
 import { add, reshape, slice } from '../../autograd/ops/index.ts';
 import { noGrad } from '../../autograd/graph.ts';
@@ -21,20 +21,33 @@ export class LatentHead extends Module {
   readonly heads: Module; // mu and logvar side by side: 2 * latentChannels outputs
 
   /** `logvarBias` starts the logvar head's outputs there (CavgaConfig.logvarBias). */
-  constructor(readonly shape: LatentShape, g?: Generator, logvarBias = 0) {
+  constructor(
+    readonly shape: LatentShape,
+    g?: Generator,
+    logvarBias = 0,
+  ) {
     super();
     const k = shape.featureChannels;
-    this.block = this.registerModule('block', new Sequential(
-      new Conv2d(k, k, 3, { padding: 1, bias: false, init: 'dcgan', generator: g }),
-      new BatchNorm2d(k, { init: 'dcgan', generator: g }),
-      new LeakyReLU(0.2),
-    ));
+    this.block = this.registerModule(
+      'block',
+      new Sequential(
+        new Conv2d(k, k, 3, { padding: 1, bias: false, init: 'dcgan', generator: g }),
+        new BatchNorm2d(k, { init: 'dcgan', generator: g }),
+        new LeakyReLU(0.2),
+      ),
+    );
     const cz = shape.latentChannels;
-    const output = shape.flat ? new Linear(k * shape.side * shape.side, 2 * cz, { generator: g }) : new Conv2d(k, 2 * cz, 1, { init: 'dcgan', generator: g });
+    const output = shape.flat
+      ? new Linear(k * shape.side * shape.side, 2 * cz, { generator: g })
+      : new Conv2d(k, 2 * cz, 1, { init: 'dcgan', generator: g });
     this.heads = this.registerModule('heads', shape.flat ? new Sequential(new Flatten(), output) : output);
-    tidy(() => noGrad(() => {
-      output.bias!.copy_(add(output.bias!, tensor(Array.from({ length: 2 * cz }, (_, i) => (i < cz ? 0 : logvarBias)))));
-    }));
+    tidy(() =>
+      noGrad(() => {
+        output.bias!.copy_(
+          add(output.bias!, tensor(Array.from({ length: 2 * cz }, (_, i) => (i < cz ? 0 : logvarBias)))),
+        );
+      }),
+    );
   }
 
   /** mu and logvar: [n, cz, side, side], or [n, cz] for a flat latent. */
@@ -53,7 +66,10 @@ export class LatentHead extends Module {
 export class LatentToMap extends Module {
   readonly linear: Linear;
 
-  constructor(readonly shape: LatentShape, g?: Generator) {
+  constructor(
+    readonly shape: LatentShape,
+    g?: Generator,
+  ) {
     super();
     const { latentChannels: cz, side } = shape;
     this.linear = this.registerModule('linear', new Linear(cz, cz * side * side, { generator: g }));

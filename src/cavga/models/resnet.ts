@@ -19,9 +19,13 @@ export class ResNet18Encoder extends Module {
 
   constructor(channels: number, g?: Generator) {
     super();
-    this.conv1 = this.registerModule('conv1', new Conv2d(channels, 64, 7, { stride: 2, padding: 3, bias: false, generator: g }));
+    this.conv1 = this.registerModule(
+      'conv1',
+      new Conv2d(channels, 64, 7, { stride: 2, padding: 3, bias: false, generator: g }),
+    );
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(64));
-    const stage = (cin: number, cout: number, stride: number) => new Sequential(new BasicBlock(cin, cout, stride, g), new BasicBlock(cout, cout, 1, g));
+    const stage = (cin: number, cout: number, stride: number) =>
+      new Sequential(new BasicBlock(cin, cout, stride, g), new BasicBlock(cout, cout, 1, g));
     this.layers = [stage(64, 64, 1), stage(64, 128, 2), stage(128, 256, 1), stage(256, 512, 1)];
     this.layers.forEach((l, i) => this.registerModule(`layer${i + 1}`, l));
   }
@@ -64,9 +68,19 @@ export class ResidualDecoder extends Module {
 
   constructor(latentChannels: number, channels: number, width: number, g?: Generator) {
     super();
-    this.blocks = this.registerModule('blocks', new Sequential(new UpBlock(latentChannels, 4 * width, g), new UpBlock(4 * width, 2 * width, g), new UpBlock(2 * width, width, g)));
+    this.blocks = this.registerModule(
+      'blocks',
+      new Sequential(
+        new UpBlock(latentChannels, 4 * width, g),
+        new UpBlock(4 * width, 2 * width, g),
+        new UpBlock(2 * width, width, g),
+      ),
+    );
     this.bn = this.registerModule('bn', new BatchNorm2d(width));
-    this.out = this.registerModule('out', new Sequential(new Conv2d(width, channels, 3, { padding: 1, generator: g }), new Tanh()));
+    this.out = this.registerModule(
+      'out',
+      new Sequential(new Conv2d(width, channels, 3, { padding: 1, generator: g }), new Tanh()),
+    );
   }
 
   forward(z: Tensor): Tensor {

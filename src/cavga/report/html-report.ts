@@ -90,7 +90,9 @@ export function htmlReport(input: HtmlReportInput): string {
     `<h1>${escapeHtml(input.title)}</h1>`,
     '<h2>Metrics</h2>',
     metricsTable(input.metrics),
-    ...(input.metrics.paperProtocol ? [`<h3>${escapeHtml(PAPER_PROTOCOL_TITLE)}</h3>`, metricsTable(input.metrics.paperProtocol)] : []),
+    ...(input.metrics.paperProtocol
+      ? [`<h3>${escapeHtml(PAPER_PROTOCOL_TITLE)}</h3>`, metricsTable(input.metrics.paperProtocol)]
+      : []),
     '<p>IoU: mean over anomalous images of the IoU of map &gt; 0.5 and mask; pooled: over all test pixels. ' +
       'Detection accuracy: scores min-max normalised over the test set, threshold 0.5, mean of the accuracy on ' +
       'normal and on anomalous images.</p>',

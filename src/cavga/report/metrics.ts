@@ -1,4 +1,4 @@
-// The test protocol's metrics for one category (cavga-spec.md, "Test protocol") and their mean over categories.
+// The test protocol's metrics for one category (docs/cavga-spec.md, "Test protocol") and their mean over categories.
 // A metric that is undefined for the data at hand (AUROC without both classes, localisation without masks) is NaN,
 // which JSON writes as null and the markdown table as "n/a"; means skip it.
 
@@ -148,11 +148,16 @@ export interface MetricsReport {
 }
 
 export function metricsReport(categories: CategoryMetrics[], paperProtocol?: CategoryMetrics[]): MetricsReport {
-  return { categories, mean: meanMetrics(categories), ...(paperProtocol && { paperProtocol: metricsReport(paperProtocol) }) };
+  return {
+    categories,
+    mean: meanMetrics(categories),
+    ...(paperProtocol && { paperProtocol: metricsReport(paperProtocol) }),
+  };
 }
 
 /** What the second table of a report is. */
-export const PAPER_PROTOCOL_TITLE = "The paper's test protocol on the same models (image score mean |x - x_hat|, map 1 - A; A_a when weakly supervised)";
+export const PAPER_PROTOCOL_TITLE =
+  "The paper's test protocol on the same models (image score mean |x - x_hat|, map 1 - A; A_a when weakly supervised)";
 
 /** Pretty-printed JSON; undefined metrics become null. */
 export function metricsJson(report: MetricsReport): string {
@@ -175,7 +180,8 @@ export const formatMetric = (v: number): string => (Number.isNaN(v) ? 'n/a' : v.
 
 /** The table's cells: header then one row per category and the mean, shared by the markdown and HTML renderings. */
 export function metricsRows(report: MetricsReport): string[][] {
-  const cell = (v: string | number, isCount: boolean): string => (typeof v === 'string' || isCount ? String(v) : formatMetric(v));
+  const cell = (v: string | number, isCount: boolean): string =>
+    typeof v === 'string' || isCount ? String(v) : formatMetric(v);
   return [
     COLUMNS.map(([, title]) => title),
     ...[...report.categories, report.mean].map((m) =>
@@ -190,6 +196,9 @@ export function metricsMarkdown(report: MetricsReport): string {
   // Bold the mean row, the one the paper's tables quote.
   const last = rows.length - 1;
   rows[last] = rows[last].map((c) => `**${c}**`);
-  const table = [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n') + '\n';
-  return report.paperProtocol ? `${table}\n${PAPER_PROTOCOL_TITLE}:\n\n${metricsMarkdown(report.paperProtocol)}` : table;
+  const table =
+    [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n') + '\n';
+  return report.paperProtocol
+    ? `${table}\n${PAPER_PROTOCOL_TITLE}:\n\n${metricsMarkdown(report.paperProtocol)}`
+    : table;
 }

@@ -121,10 +121,13 @@ export class ProgressBar {
     const elapsed = (t - this.startTime) / 1000;
     const rate = elapsed > 0 ? (this.step - this.startStep) / elapsed : NaN;
     const eta =
-      this.step >= this.total ? `took ${formatDuration(elapsed)}` : `ETA ${formatDuration((this.total - this.step) / rate)}`;
+      this.step >= this.total
+        ? `took ${formatDuration(elapsed)}`
+        : `ETA ${formatDuration((this.total - this.step) / rate)}`;
     // Slow steps read better as seconds per step than as 0.0123 it/s.
     let speed = '? it/s';
-    if (Number.isFinite(rate)) speed = rate >= 1 || rate === 0 ? `${formatValue(rate)} it/s` : `${formatValue(1 / rate)} s/it`;
+    if (Number.isFinite(rate))
+      speed = rate >= 1 || rate === 0 ? `${formatValue(rate)} it/s` : `${formatValue(1 / rate)} s/it`;
     const values = Object.entries(this.values).map(([k, v]) => `${k} ${formatValue(v)}`);
     return [
       this.label,

@@ -131,13 +131,26 @@ export function batchNormStats(rt: GpuRuntime, x: GpuStorage, p: ChannelParams) 
   return { mean, variance };
 }
 
-export function channelAffine(rt: GpuRuntime, x: GpuStorage, scale: GpuStorage, shift: GpuStorage, p: ChannelParams): GpuStorage {
+export function channelAffine(
+  rt: GpuRuntime,
+  x: GpuStorage,
+  scale: GpuStorage,
+  shift: GpuStorage,
+  p: ChannelParams,
+): GpuStorage {
   const out = rt.alloc(x.size, 'channel_affine');
   rt.dispatch(elementwise('channel_affine'), { x, scale, shift, out }, uniforms(p), grid1d(x.size, WG));
   return out;
 }
 
-export function batchNormBackwardSums(rt: GpuRuntime, g: GpuStorage, x: GpuStorage, mean: GpuStorage, invstd: GpuStorage, p: ChannelParams) {
+export function batchNormBackwardSums(
+  rt: GpuRuntime,
+  g: GpuStorage,
+  x: GpuStorage,
+  mean: GpuStorage,
+  invstd: GpuStorage,
+  p: ChannelParams,
+) {
   const sumG = rt.alloc(p.c, 'batch_norm_backward_sums');
   const sumGXhat = rt.alloc(p.c, 'batch_norm_backward_sums');
   rt.dispatch(sumsKernel, { g, x, mean, invstd, sum_g: sumG, sum_g_xhat: sumGXhat }, uniforms(p), grid1d(p.c, 1));
@@ -145,10 +158,22 @@ export function batchNormBackwardSums(rt: GpuRuntime, g: GpuStorage, x: GpuStora
 }
 
 export function batchNormBackwardInput(
-  rt: GpuRuntime, g: GpuStorage, x: GpuStorage, mean: GpuStorage, invstd: GpuStorage, scale: GpuStorage,
-  sumG: GpuStorage, sumGXhat: GpuStorage, p: ChannelParams,
+  rt: GpuRuntime,
+  g: GpuStorage,
+  x: GpuStorage,
+  mean: GpuStorage,
+  invstd: GpuStorage,
+  scale: GpuStorage,
+  sumG: GpuStorage,
+  sumGXhat: GpuStorage,
+  p: ChannelParams,
 ): GpuStorage {
   const out = rt.alloc(x.size, 'batch_norm_backward_input');
-  rt.dispatch(elementwise('batch_norm_backward_input'), { g, x, mean, invstd, scale, sum_g: sumG, sum_g_xhat: sumGXhat, out }, uniforms(p), grid1d(x.size, WG));
+  rt.dispatch(
+    elementwise('batch_norm_backward_input'),
+    { g, x, mean, invstd, scale, sum_g: sumG, sum_g_xhat: sumGXhat, out },
+    uniforms(p),
+    grid1d(x.size, WG),
+  );
   return out;
 }

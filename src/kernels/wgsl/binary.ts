@@ -8,7 +8,18 @@ import type { BinaryOp, BroadcastParams } from '../../tensor/backend.ts';
 import { binaryOps, wgslHelpers } from '../../tensor/elementwise.ts';
 import { contiguousStrides, numel } from '../../tensor/shape.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
-import { cached, componentwise, collapseDims, perElementMain, perVec4Main, preamble, rankArray, stridedOffsetWgsl, vec4Grid, WG } from './common.ts';
+import {
+  cached,
+  componentwise,
+  collapseDims,
+  perElementMain,
+  perVec4Main,
+  preamble,
+  rankArray,
+  stridedOffsetWgsl,
+  vec4Grid,
+  WG,
+} from './common.ts';
 
 const WHERE = 'select(b, a, c != 0.0)';
 
@@ -45,7 +56,9 @@ ${perVec4Main('params.n / 4u')}
     };
   }
   const read = (name: string, k: number) =>
-    variant === 'strided' ? `${name}_in[strided_offset(i, params.rank, params.shape, params.strides${k})]` : `${name}_in[i]`;
+    variant === 'strided'
+      ? `${name}_in[strided_offset(i, params.rank, params.shape, params.strides${k})]`
+      : `${name}_in[i]`;
   return {
     name: label,
     key: `binary:${key}`,
@@ -71,7 +84,9 @@ function run(rt: GpuRuntime, inputs: GpuStorage[], p: BroadcastParams, label: st
   const bindings: Record<string, GpuStorage> = { out };
   operandNames(label).forEach((name, k) => (bindings[`${name}_in`] = inputs[k]));
   const contiguous = contiguousStrides(p.outShape);
-  const plain = p.strides.map((s, k) => inputs[k].size === n && s.every((v, d) => v === contiguous[d] || p.outShape[d] === 1));
+  const plain = p.strides.map(
+    (s, k) => inputs[k].size === n && s.every((v, d) => v === contiguous[d] || p.outShape[d] === 1),
+  );
   const single = inputs.map((x) => x.size === 1);
   if (n % 4 === 0 && plain.every((isPlain, k) => isPlain || single[k])) {
     const kinds = plain.map((isPlain) => (isPlain ? 'v' : 's')).join('');

@@ -21,7 +21,8 @@ export function cached<T>(build: (key: string) => T): (key: string) => T {
 
 /** Pads a list of at most MAX_RANK numbers to MAX_RANK, for array<vec4<u32>, 2> uniforms. */
 export function rankArray(values: readonly number[], what: string): number[] {
-  if (values.length > MAX_RANK) throw new Error(`${what}: tensors of rank ${values.length} are not supported (at most ${MAX_RANK})`);
+  if (values.length > MAX_RANK)
+    throw new Error(`${what}: tensors of rank ${values.length} are not supported (at most ${MAX_RANK})`);
   return [...values, ...new Array(MAX_RANK - values.length).fill(0)];
 }
 
@@ -83,7 +84,10 @@ fn strided_offset(i: u32, rank: u32, shape: array<vec4<u32>, 2>, strides: array<
 `;
 
 /** Merges adjacent dimensions that every operand traverses contiguously, so index math runs over fewer dimensions. */
-export function collapseDims(shape: readonly number[], stridesList: number[][]): { shape: number[]; strides: number[][] } {
+export function collapseDims(
+  shape: readonly number[],
+  stridesList: number[][],
+): { shape: number[]; strides: number[][] } {
   const outShape: number[] = [];
   const outStrides: number[][] = stridesList.map(() => []);
   for (let d = 0; d < shape.length; d++) {

@@ -30,13 +30,22 @@ function phaseTaps(phase: number, pad: number, stride: number, dilation: number,
 
 /** The GEMMs along one axis: one per phase, or one whose blocks also cover the empty phases when only one has taps. */
 function axisPasses(size: number, pad: number, stride: number, dilation: number, k: number) {
-  const phases = Array.from({ length: Math.min(stride, size) }, (_, phase) => ({ phase, taps: phaseTaps(phase, pad, stride, dilation, k) }));
+  const phases = Array.from({ length: Math.min(stride, size) }, (_, phase) => ({
+    phase,
+    taps: phaseTaps(phase, pad, stride, dilation, k),
+  }));
   const tapped = phases.filter((ph) => ph.taps.count > 0);
   if (tapped.length === 1) {
     const { phase, taps } = tapped[0];
     return [{ taps, outOff: phase, rows: Math.ceil(size / stride), block: stride, blockOff: 0 }];
   }
-  return phases.map(({ phase, taps }) => ({ taps, outOff: phase, rows: Math.ceil((size - phase) / stride), block: 1, blockOff: phase }));
+  return phases.map(({ phase, taps }) => ({
+    taps,
+    outOff: phase,
+    rows: Math.ceil((size - phase) / stride),
+    block: 1,
+    blockOff: phase,
+  }));
 }
 
 export function conv2dGradInput(rt: GpuRuntime, gy: GpuStorage, w: GpuStorage, p: Conv2dParams): GpuStorage {
@@ -45,12 +54,38 @@ export function conv2dGradInput(rt: GpuRuntime, gy: GpuStorage, w: GpuStorage, p
     for (const x of axisPasses(p.w, p.padW, p.strideW, p.dilationW, p.kw)) {
       const [ty, tx] = [y.taps, x.taps];
       convGemm(rt, gy, w, gx, {
-        batch: p.n, rows: y.rows, cols: x.rows,
-        outChannels: p.cIn, outH: p.h, outW: p.w, outStepY: p.strideH, outStepX: p.strideW, outOffY: y.outOff, outOffX: x.outOff,
-        blockH: y.block, blockW: x.block, blockOffY: y.blockOff, blockOffX: x.blockOff,
-        channels: p.cOut, tapsY: ty.count, tapsX: tx.count, srcH: p.oh, srcW: p.ow,
-        rowMulY: 1, rowMulX: 1, tapMulY: ty.mul, tapMulX: tx.mul, offY: ty.off, offX: tx.off,
-        wStrideOut: p.kh * p.kw, wStrideCh: p.cIn * p.kh * p.kw, kw: p.kw, ky0: ty.first, kyStep: ty.step, kx0: tx.first, kxStep: tx.step,
+        batch: p.n,
+        rows: y.rows,
+        cols: x.rows,
+        outChannels: p.cIn,
+        outH: p.h,
+        outW: p.w,
+        outStepY: p.strideH,
+        outStepX: p.strideW,
+        outOffY: y.outOff,
+        outOffX: x.outOff,
+        blockH: y.block,
+        blockW: x.block,
+        blockOffY: y.blockOff,
+        blockOffX: x.blockOff,
+        channels: p.cOut,
+        tapsY: ty.count,
+        tapsX: tx.count,
+        srcH: p.oh,
+        srcW: p.ow,
+        rowMulY: 1,
+        rowMulX: 1,
+        tapMulY: ty.mul,
+        tapMulX: tx.mul,
+        offY: ty.off,
+        offX: tx.off,
+        wStrideOut: p.kh * p.kw,
+        wStrideCh: p.cIn * p.kh * p.kw,
+        kw: p.kw,
+        ky0: ty.first,
+        kyStep: ty.step,
+        kx0: tx.first,
+        kxStep: tx.step,
       });
     }
   }

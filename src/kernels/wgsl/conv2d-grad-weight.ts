@@ -136,7 +136,11 @@ export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, 
   const coBlocks = Math.ceil(p.cOut / cb);
   const imageRows = p.n * p.oh;
   const fitInBinding = Math.floor(rt.maxBindingBytes / 4 / Math.max(size * rowLanes, 1));
-  const wanted = Math.min(Math.ceil(TARGET_WORKGROUPS / (colBlocks * coBlocks)), Math.ceil((imageRows * p.ow) / (MIN_SLICE * rowLanes)), fitInBinding);
+  const wanted = Math.min(
+    Math.ceil(TARGET_WORKGROUPS / (colBlocks * coBlocks)),
+    Math.ceil((imageRows * p.ow) / (MIN_SLICE * rowLanes)),
+    fitInBinding,
+  );
   const rowsPerSlice = Math.max(1, Math.ceil(imageRows / Math.max(wanted, 1)));
   const slices = Math.max(1, Math.ceil(imageRows / rowsPerSlice));
   const partials = slices * rowLanes;
@@ -145,9 +149,28 @@ export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, 
   const part = partials > 1 ? rt.alloc(partials * size, 'conv2d_grad_weight_parts') : gw;
   const groups = colBlocks * coBlocks * slices;
   const uniforms = {
-    n: p.n, cIn: p.cIn, h: p.h, w: p.w, cOut: p.cOut, kh: p.kh, kw: p.kw, oh: p.oh, ow: p.ow,
-    strideH: p.strideH, strideW: p.strideW, padH: p.padH, padW: p.padW, dilationH: p.dilationH, dilationW: p.dilationW,
-    cols, rowsPerSlice, colBlocks, coBlocks, groups, colLanes, rowLanes,
+    n: p.n,
+    cIn: p.cIn,
+    h: p.h,
+    w: p.w,
+    cOut: p.cOut,
+    kh: p.kh,
+    kw: p.kw,
+    oh: p.oh,
+    ow: p.ow,
+    strideH: p.strideH,
+    strideW: p.strideW,
+    padH: p.padH,
+    padW: p.padW,
+    dilationH: p.dilationH,
+    dilationW: p.dilationW,
+    cols,
+    rowsPerSlice,
+    colBlocks,
+    coBlocks,
+    groups,
+    colLanes,
+    rowLanes,
   };
   rt.dispatch(productKernel(String(cb)), { x, gy, part }, uniforms, grid1d(groups, 1));
   if (part !== gw) {

@@ -47,7 +47,13 @@ const randomKernels = { uniform: randomKernel('uniform'), normal: randomKernel('
 export function random(rt: GpuRuntime, p: RandomParams): GpuStorage {
   const [key0, key1] = splitSeed(p.seed);
   const out = rt.alloc(p.size, `random_${p.kind}`);
-  const uniforms = { n: p.size, key0, key1, offset_lo: p.offset >>> 0, offset_hi: Math.floor(p.offset / 2 ** 32) >>> 0 };
+  const uniforms = {
+    n: p.size,
+    key0,
+    key1,
+    offset_lo: p.offset >>> 0,
+    offset_hi: Math.floor(p.offset / 2 ** 32) >>> 0,
+  };
   rt.dispatch(randomKernels[p.kind], { out }, uniforms, grid1d(p.size, WG));
   return out;
 }

@@ -27,7 +27,13 @@ export function gather(rt: GpuRuntime, x: GpuStorage, p: GatherParams): GpuStora
   const out = rt.alloc(n, 'gather');
   // The output is contiguous, so only the input's strides decide which dimensions merge.
   const { shape, strides } = collapseDims(p.outShape, [p.strides]);
-  const uniforms = { n, rank: shape.length, offset: p.offset, shape: rankArray(shape, 'gather'), strides: rankArray(strides[0], 'gather') };
+  const uniforms = {
+    n,
+    rank: shape.length,
+    offset: p.offset,
+    shape: rankArray(shape, 'gather'),
+    strides: rankArray(strides[0], 'gather'),
+  };
   rt.dispatch(gatherKernel, { x_in: x, out }, uniforms, grid1d(n, WG));
   return out;
 }
@@ -92,8 +98,12 @@ export function pad(rt: GpuRuntime, x: GpuStorage, p: PadParams): GpuStorage {
   const out = rt.alloc(n, 'pad');
   const c = collapsePad(p);
   const uniforms = {
-    n, rank: c.inShape.length, value: p.value,
-    inShape: rankArray(c.inShape, 'pad'), before: rankArray(c.before, 'pad'), after: rankArray(c.after, 'pad'),
+    n,
+    rank: c.inShape.length,
+    value: p.value,
+    inShape: rankArray(c.inShape, 'pad'),
+    before: rankArray(c.before, 'pad'),
+    after: rankArray(c.after, 'pad'),
   };
   rt.dispatch(padKernel, { x_in: x, out }, uniforms, grid1d(n, WG));
   return out;

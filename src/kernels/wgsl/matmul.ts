@@ -26,7 +26,8 @@ const SLOTS = TILE / 4; // vec4 slots per k in a slice
 const kernel = cached((flags: string): KernelSource => {
   const [transA, transB] = [flags[0] === 'T', flags[1] === 'T'];
   // The (k, vec4 slot) that load step `s` fills; the slot runs along m (A) or n (B).
-  const order = (slotContiguous: boolean) => (slotContiguous ? 'let kk = s / SLOTS; let slot = s % SLOTS;' : 'let kk = s % KT; let slot = s / KT;');
+  const order = (slotContiguous: boolean) =>
+    slotContiguous ? 'let kk = s / SLOTS; let slot = s % SLOTS;' : 'let kk = s % KT; let slot = s / KT;';
   return {
     name: 'matmul',
     key: `matmul:${flags}`,
@@ -117,7 +118,16 @@ export function matmul(rt: GpuRuntime, a: GpuStorage, b: GpuStorage, p: MatmulPa
   const tilesM = Math.ceil(p.m / TILE);
   const tilesN = Math.ceil(p.n / TILE);
   const groups = tilesM * tilesN * p.batch;
-  const uniforms = { m: p.m, n: p.n, k: p.k, aBatchStride: p.aBatchStride, bBatchStride: p.bBatchStride, tilesM, tilesN, groups };
+  const uniforms = {
+    m: p.m,
+    n: p.n,
+    k: p.k,
+    aBatchStride: p.aBatchStride,
+    bBatchStride: p.bBatchStride,
+    tilesM,
+    tilesN,
+    groups,
+  };
   rt.dispatch(kernel(`${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}`), { a, b, out }, uniforms, grid1d(groups, 1));
   return out;
 }

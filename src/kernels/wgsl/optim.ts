@@ -33,10 +33,21 @@ ${perElementMain()}
 export function adam(rt: GpuRuntime, param: GpuStorage, grad: GpuStorage, m: GpuStorage, v: GpuStorage, p: AdamParams) {
   const n = param.size;
   const out = { param: rt.alloc(n, 'adam'), m: rt.alloc(n, 'adam'), v: rt.alloc(n, 'adam') };
-  rt.dispatch(adamKernel, { param, grad, m_in: m, v_in: v, param_out: out.param, m_out: out.m, v_out: out.v }, {
-    n, lr: p.lr, beta1: p.beta1, beta2: p.beta2, eps: p.eps, weight_decay: p.weightDecay,
-    bias_correction1: p.biasCorrection1, bias_correction2: p.biasCorrection2,
-  }, grid1d(n, WG));
+  rt.dispatch(
+    adamKernel,
+    { param, grad, m_in: m, v_in: v, param_out: out.param, m_out: out.m, v_out: out.v },
+    {
+      n,
+      lr: p.lr,
+      beta1: p.beta1,
+      beta2: p.beta2,
+      eps: p.eps,
+      weight_decay: p.weightDecay,
+      bias_correction1: p.biasCorrection1,
+      bias_correction2: p.biasCorrection2,
+    },
+    grid1d(n, WG),
+  );
   return out;
 }
 
@@ -66,9 +77,19 @@ ${perElementMain()}
 export function sgd(rt: GpuRuntime, param: GpuStorage, grad: GpuStorage, buf: GpuStorage, p: SgdParams) {
   const n = param.size;
   const out = { param: rt.alloc(n, 'sgd'), buf: rt.alloc(n, 'sgd') };
-  rt.dispatch(sgdKernel, { param, grad, buf_in: buf, param_out: out.param, buf_out: out.buf }, {
-    n, lr: p.lr, momentum: p.momentum, dampening: p.dampening, weight_decay: p.weightDecay,
-    nesterov: p.nesterov ? 1 : 0, first_step: p.firstStep ? 1 : 0,
-  }, grid1d(n, WG));
+  rt.dispatch(
+    sgdKernel,
+    { param, grad, buf_in: buf, param_out: out.param, buf_out: out.buf },
+    {
+      n,
+      lr: p.lr,
+      momentum: p.momentum,
+      dampening: p.dampening,
+      weight_decay: p.weightDecay,
+      nesterov: p.nesterov ? 1 : 0,
+      first_step: p.firstStep ? 1 : 0,
+    },
+    grid1d(n, WG),
+  );
   return out;
 }

@@ -192,10 +192,22 @@ ${ENTRY} {
 };
 
 function uniforms(p: Pool2dParams, total: number) {
-  if (p.h * p.w > 2 ** 24) throw new Error(`pool2d: planes of ${p.h}x${p.w} exceed the 2^24 positions that f32 indices hold exactly`);
+  if (p.h * p.w > 2 ** 24)
+    throw new Error(`pool2d: planes of ${p.h}x${p.w} exceed the 2^24 positions that f32 indices hold exactly`);
   return {
-    total, h: p.h, w: p.w, kh: p.kh, kw: p.kw, oh: p.oh, ow: p.ow,
-    strideH: p.strideH, strideW: p.strideW, padH: p.padH, padW: p.padW, countIncludePad: p.countIncludePad ? 1 : 0, negInf: -Infinity,
+    total,
+    h: p.h,
+    w: p.w,
+    kh: p.kh,
+    kw: p.kw,
+    oh: p.oh,
+    ow: p.ow,
+    strideH: p.strideH,
+    strideW: p.strideW,
+    padH: p.padH,
+    padW: p.padW,
+    countIncludePad: p.countIncludePad ? 1 : 0,
+    negInf: -Infinity,
   };
 }
 

@@ -228,9 +228,19 @@ function reduceDivided(rt: GpuRuntime, op: Combine, x: GpuStorage, p: ReducePara
   if (extent === 0 || outputs === 0) return fill(rt, outputs, IDENTITY[op] / divisor);
 
   const uniforms = (slices: number, chunk: number, groups: number, passDivisor: number) => ({
-    outputs, extent, slices, chunk, groups, keptRank: kept.shape.length, redRank: reduced.shape.length, init: IDENTITY[op], divisor: passDivisor,
-    keptShape: rankArray(kept.shape, label), keptStrides: rankArray(kept.strides, label),
-    redShape: rankArray(reduced.shape, label), redStrides: rankArray(reduced.strides, label),
+    outputs,
+    extent,
+    slices,
+    chunk,
+    groups,
+    keptRank: kept.shape.length,
+    redRank: reduced.shape.length,
+    init: IDENTITY[op],
+    divisor: passDivisor,
+    keptShape: rankArray(kept.shape, label),
+    keptStrides: rankArray(kept.strides, label),
+    redShape: rankArray(reduced.shape, label),
+    redStrides: rankArray(reduced.strides, label),
   });
   if (extent <= THREAD_EXTENT || outputs >= THREAD_OUTPUTS) {
     const out = rt.alloc(outputs, label);
@@ -243,7 +253,12 @@ function reduceDivided(rt: GpuRuntime, op: Combine, x: GpuStorage, p: ReducePara
   const chunk = contiguous ? Math.ceil(extent / slices / 4) * 4 : Math.ceil(extent / slices);
   const out = rt.alloc(outputs * slices, label);
   const kernel = contiguous ? contiguousKernel(op) : workgroupKernel(op);
-  rt.dispatch(kernel, { x, out }, uniforms(slices, chunk, outputs * slices, slices === 1 ? divisor : 1), grid1d(outputs * slices, 1));
+  rt.dispatch(
+    kernel,
+    { x, out },
+    uniforms(slices, chunk, outputs * slices, slices === 1 ? divisor : 1),
+    grid1d(outputs * slices, 1),
+  );
   if (slices === 1) return out;
   const combined = reduceDivided(rt, op, out, { inShape: [outputs, slices], axes: [1] }, divisor);
   rt.release(out); // safe before the dispatch runs: released buffers are reused only after the next submit

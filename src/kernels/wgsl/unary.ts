@@ -9,12 +9,13 @@ import { cached, componentwise, perElementMain, perVec4Main, preamble, vec4Grid,
 const kernel = cached((key: string): KernelSource => {
   const [op, width] = key.split('|');
   const type = width === 'vec4' ? 'vec4<f32>' : 'f32';
-  const body = width === 'vec4'
-    ? `${perVec4Main('params.n / 4u')}
+  const body =
+    width === 'vec4'
+      ? `${perVec4Main('params.n / 4u')}
     let x = x_in[i];
     out[i] = ${componentwise((c) => `op(x.${c}, params.alpha)`)};
   }`
-    : `${perElementMain()}
+      : `${perElementMain()}
   out[i] = op(x_in[i], params.alpha);`;
   return {
     name: op,
@@ -37,6 +38,11 @@ ${body}
 export function unary(rt: GpuRuntime, op: UnaryOp, x: GpuStorage, alpha: number): GpuStorage {
   const out = rt.alloc(x.size, op);
   const vec4 = x.size % 4 === 0;
-  rt.dispatch(kernel(`${op}|${vec4 ? 'vec4' : 'f32'}`), { x_in: x, out }, { n: x.size, alpha }, vec4 ? vec4Grid(x.size) : grid1d(x.size, WG));
+  rt.dispatch(
+    kernel(`${op}|${vec4 ? 'vec4' : 'f32'}`),
+    { x_in: x, out },
+    { n: x.size, alpha },
+    vec4 ? vec4Grid(x.size) : grid1d(x.size, WG),
+  );
   return out;
 }

@@ -8,7 +8,13 @@ import { Tensor } from '../../tensor/tensor.ts';
 export type InterpolateMode = 'nearest' | 'bilinear';
 
 /** Row i of the matrix holds the weights of input positions for output position i, following PyTorch's formulas. */
-function interpolationMatrix(inSize: number, outSize: number, mode: InterpolateMode, alignCorners: boolean, scale: number | null): Float64Array {
+function interpolationMatrix(
+  inSize: number,
+  outSize: number,
+  mode: InterpolateMode,
+  alignCorners: boolean,
+  scale: number | null,
+): Float64Array {
   const m = new Float64Array(outSize * inSize);
   // PyTorch uses 1 / scale_factor when one was given, else the size ratio.
   const ratio = scale ? 1 / scale : inSize / outSize;
@@ -17,7 +23,11 @@ function interpolationMatrix(inSize: number, outSize: number, mode: InterpolateM
       m[i * inSize + Math.min(Math.floor(i * ratio), inSize - 1)] = 1;
       continue;
     }
-    const src = alignCorners ? (outSize > 1 ? (i * (inSize - 1)) / (outSize - 1) : 0) : Math.max((i + 0.5) * ratio - 0.5, 0);
+    const src = alignCorners
+      ? outSize > 1
+        ? (i * (inSize - 1)) / (outSize - 1)
+        : 0
+      : Math.max((i + 0.5) * ratio - 0.5, 0);
     const i0 = Math.min(Math.floor(src), inSize - 1);
     const i1 = Math.min(i0 + 1, inSize - 1);
     const frac = src - i0;
@@ -37,16 +47,29 @@ export interface InterpolateOptions {
 /** PyTorch's F.interpolate for 4-d input [n, c, h, w]. */
 export function interpolate(input: Tensor, options: InterpolateOptions): Tensor {
   const mode = options.mode ?? 'nearest';
-  if (input.ndim !== 4) throw new Error(`interpolate: expected a 4-d input [n, c, h, w], got ${formatShape(input.shape)}`);
-  if (mode !== 'nearest' && mode !== 'bilinear') throw new Error(`interpolate: mode '${mode}' is not supported (nearest, bilinear)`);
-  if (mode === 'nearest' && options.alignCorners !== undefined) throw new Error('interpolate: align_corners only applies to bilinear mode');
-  if ((options.size === undefined) === (options.scaleFactor === undefined)) throw new Error('interpolate: give exactly one of size and scaleFactor');
+  if (input.ndim !== 4)
+    throw new Error(`interpolate: expected a 4-d input [n, c, h, w], got ${formatShape(input.shape)}`);
+  if (mode !== 'nearest' && mode !== 'bilinear')
+    throw new Error(`interpolate: mode '${mode}' is not supported (nearest, bilinear)`);
+  if (mode === 'nearest' && options.alignCorners !== undefined)
+    throw new Error('interpolate: align_corners only applies to bilinear mode');
+  if ((options.size === undefined) === (options.scaleFactor === undefined))
+    throw new Error('interpolate: give exactly one of size and scaleFactor');
   const [, , h, w] = input.shape;
-  const scales = options.scaleFactor === undefined ? null : typeof options.scaleFactor === 'number' ? [options.scaleFactor, options.scaleFactor] : options.scaleFactor;
-  const [outH, outW] = options.size !== undefined
-    ? (typeof options.size === 'number' ? [options.size, options.size] : options.size)
-    : [Math.floor(h * scales![0]), Math.floor(w * scales![1])];
-  if (!(outH >= 1 && outW >= 1 && Number.isInteger(outH) && Number.isInteger(outW))) throw new Error(`interpolate: output size ${outH}x${outW} is invalid`);
+  const scales =
+    options.scaleFactor === undefined
+      ? null
+      : typeof options.scaleFactor === 'number'
+        ? [options.scaleFactor, options.scaleFactor]
+        : options.scaleFactor;
+  const [outH, outW] =
+    options.size !== undefined
+      ? typeof options.size === 'number'
+        ? [options.size, options.size]
+        : options.size
+      : [Math.floor(h * scales![0]), Math.floor(w * scales![1])];
+  if (!(outH >= 1 && outW >= 1 && Number.isInteger(outH) && Number.isInteger(outW)))
+    throw new Error(`interpolate: output size ${outH}x${outW} is invalid`);
   const alignCorners = options.alignCorners ?? false;
   const constant = (values: Float64Array, shape: number[]) => new Tensor(input.backend.upload(values), shape);
   const mh = interpolationMatrix(h, outH, mode, alignCorners, scales && scales[0]);

@@ -15,7 +15,8 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
 }
 
 function checkSameShape(op: string, input: Tensor, target: Tensor): void {
-  if (!sameShape(input.shape, target.shape)) throw new Error(`${op}: input ${formatShape(input.shape)} and target ${formatShape(target.shape)} differ in shape`);
+  if (!sameShape(input.shape, target.shape))
+    throw new Error(`${op}: input ${formatShape(input.shape)} and target ${formatShape(target.shape)} differ in shape`);
 }
 
 /** log(softmax(x)) along dim, as x - max - log(sum(exp(x - max))); the max is a constant shift, so it is detached. */
@@ -25,7 +26,12 @@ export function logSoftmax(input: Tensor, dim = -1): Tensor {
 }
 
 /** PyTorch's F.binary_cross_entropy_with_logits: max(x, 0) - x t + log(1 + exp(-|x|)), optionally weighted. */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, weight: Tensor | null = null, reduction: Reduction = 'mean'): Tensor {
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null = null,
+  reduction: Reduction = 'mean',
+): Tensor {
   checkSameShape('binary_cross_entropy_with_logits', input, target);
   let loss = add(sub(relu(input), mul(input, target)), log(add(exp(neg(abs(input))), 1)));
   if (weight) {

@@ -25,17 +25,28 @@ export function batchNorm(
   if (input.ndim < 2) throw new Error(`batch_norm: expected input [n, c, ...], got ${formatShape(input.shape)}`);
   const c = input.shape[1];
   const statShape = input.shape.map((d, i) => (i === 1 ? d : 1));
-  for (const [name, t] of [['running_mean', runningMean], ['running_var', runningVar], ['weight', weight], ['bias', bias]] as const) {
-    if (t && (t.ndim !== 1 || t.shape[0] !== c)) throw new Error(`batch_norm: ${name} has shape ${formatShape(t.shape)}, expected [${c}]`);
+  for (const [name, t] of [
+    ['running_mean', runningMean],
+    ['running_var', runningVar],
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
+    if (t && (t.ndim !== 1 || t.shape[0] !== c))
+      throw new Error(`batch_norm: ${name} has shape ${formatShape(t.shape)}, expected [${c}]`);
   }
   if (training) {
     const count = input.size / c;
-    if (count < 2) throw new Error(`batch_norm: training needs more than one value per channel, got input ${formatShape(input.shape)}`);
+    if (count < 2)
+      throw new Error(
+        `batch_norm: training needs more than one value per channel, got input ${formatShape(input.shape)}`,
+      );
     const { y, mean: mu, variance } = batchNormTraining(input, weight, bias, eps);
     if (runningMean && runningVar) {
       noGrad(() => {
         runningMean.copy_(add(mulScalar(runningMean, 1 - momentum), mulScalar(mu, momentum)));
-        runningVar.copy_(add(mulScalar(runningVar, 1 - momentum), mulScalar(variance, (momentum * count) / (count - 1))));
+        runningVar.copy_(
+          add(mulScalar(runningVar, 1 - momentum), mulScalar(variance, (momentum * count) / (count - 1))),
+        );
       });
     }
     return y;
@@ -44,7 +55,14 @@ export function batchNorm(
   return normalize(input, reshape(runningMean, statShape), reshape(runningVar, statShape), weight, bias, eps);
 }
 
-function normalize(input: Tensor, mu: Tensor, variance: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor {
+function normalize(
+  input: Tensor,
+  mu: Tensor,
+  variance: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): Tensor {
   const statShape = input.shape.map((d, i) => (i === 1 ? d : 1));
   let y = mul(sub(input, mu), rsqrt(addScalar(variance, eps)));
   if (weight) y = mul(y, reshape(weight, statShape));
@@ -64,7 +82,12 @@ function compositeTraining(input: Tensor, weight: Tensor | null, bias: Tensor | 
  * kernels backward. When the backward itself is being recorded (createGraph), it differentiates the composite form
  * instead, so higher derivatives stay exact. Returns the batch mean and biased variance ([c], no gradient) too.
  */
-function batchNormTraining(input: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number): { y: Tensor; mean: Tensor; variance: Tensor } {
+function batchNormTraining(
+  input: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): { y: Tensor; mean: Tensor; variance: Tensor } {
   const backend = input.backend;
   const [n, c] = input.shape;
   const p = { n, c, hw: input.size / (n * c) };
@@ -81,13 +104,31 @@ function batchNormTraining(input: Tensor, weight: Tensor | null, bias: Tensor | 
   record(y, 'batch_norm', inputs, (g, needs) => {
     if (isGradEnabled()) {
       const wanted = inputs.filter((_, k) => needs[k]);
-      const grads = grad(compositeTraining(input, weight, bias, eps), wanted, { gradOutputs: [g], createGraph: true, allowUnused: true });
+      const grads = grad(compositeTraining(input, weight, bias, eps), wanted, {
+        gradOutputs: [g],
+        createGraph: true,
+        allowUnused: true,
+      });
       return inputs.map((t) => (needs[inputs.indexOf(t)] ? grads[wanted.indexOf(t)] : null));
     }
     const sums = backend.batchNormBackwardSums(g.storage, input.storage, mu.storage, invstd.storage, p);
     const sumG = new Tensor(sums.sumG, [c]);
     const sumGXhat = new Tensor(sums.sumGXhat, [c]);
-    const gx = needs[0] ? new Tensor(backend.batchNormBackwardInput(g.storage, input.storage, mu.storage, invstd.storage, scale.storage, sums.sumG, sums.sumGXhat, p), input.shape) : null;
+    const gx = needs[0]
+      ? new Tensor(
+          backend.batchNormBackwardInput(
+            g.storage,
+            input.storage,
+            mu.storage,
+            invstd.storage,
+            scale.storage,
+            sums.sumG,
+            sums.sumGXhat,
+            p,
+          ),
+          input.shape,
+        )
+      : null;
     return [gx, ...(weight ? [sumGXhat] : []), ...(bias ? [sumG] : [])];
   });
   return { y, mean: mu, variance };

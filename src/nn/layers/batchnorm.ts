@@ -24,11 +24,19 @@ export class BatchNorm2d extends Module {
   readonly runningVar: Tensor;
   readonly numBatchesTracked: Tensor;
 
-  constructor(readonly numFeatures: number, readonly options: BatchNormOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    readonly options: BatchNormOptions = {},
+  ) {
     super();
     const affine = options.affine ?? true;
     const dcgan = options.init === 'dcgan';
-    this.weight = affine ? this.registerParameter('weight', dcgan ? normal([numFeatures], 1, 0.02, options.generator ?? defaultGenerator) : full([numFeatures], 1)) : null;
+    this.weight = affine
+      ? this.registerParameter(
+          'weight',
+          dcgan ? normal([numFeatures], 1, 0.02, options.generator ?? defaultGenerator) : full([numFeatures], 1),
+        )
+      : null;
     this.bias = affine ? this.registerParameter('bias', full([numFeatures], 0)) : null;
     this.runningMean = this.registerBuffer('running_mean', full([numFeatures], 0));
     this.runningVar = this.registerBuffer('running_var', full([numFeatures], 1));
@@ -36,8 +44,20 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    if (x.ndim !== 4 || x.shape[1] !== this.numFeatures) throw new Error(`BatchNorm2d(${this.numFeatures}): expected input [n, ${this.numFeatures}, h, w], got [${x.shape.join(', ')}]`);
+    if (x.ndim !== 4 || x.shape[1] !== this.numFeatures)
+      throw new Error(
+        `BatchNorm2d(${this.numFeatures}): expected input [n, ${this.numFeatures}, h, w], got [${x.shape.join(', ')}]`,
+      );
     if (this.training) noGrad(() => this.numBatchesTracked.copy_(addScalar(this.numBatchesTracked, 1)));
-    return batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, this.training, this.options.momentum ?? 0.1, this.options.eps ?? 1e-5);
+    return batchNorm(
+      x,
+      this.runningMean,
+      this.runningVar,
+      this.weight,
+      this.bias,
+      this.training,
+      this.options.momentum ?? 0.1,
+      this.options.eps ?? 1e-5,
+    );
   }
 }

@@ -29,7 +29,12 @@ export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Pair, readonly options: ConvOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: Pair,
+    readonly options: ConvOptions = {},
+  ) {
     super();
     const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
     const { weight, bias } = initWeights([outChannels, inChannels, kh, kw], outChannels, options);
@@ -52,7 +57,12 @@ export class ConvTranspose2d extends Module {
   readonly bias: Tensor | null;
 
   /** weight [in, out, kh, kw], as in PyTorch. */
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Pair, readonly options: ConvTransposeOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: Pair,
+    readonly options: ConvTransposeOptions = {},
+  ) {
     super();
     const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
     const { weight, bias } = initWeights([inChannels, outChannels, kh, kw], outChannels, options);
@@ -62,6 +72,15 @@ export class ConvTranspose2d extends Module {
 
   forward(x: Tensor): Tensor {
     const o = this.options;
-    return convTranspose2d(x, this.weight, this.bias, o.stride ?? 1, o.padding ?? 0, o.outputPadding ?? 0, 1, o.dilation ?? 1);
+    return convTranspose2d(
+      x,
+      this.weight,
+      this.bias,
+      o.stride ?? 1,
+      o.padding ?? 0,
+      o.outputPadding ?? 0,
+      1,
+      o.dilation ?? 1,
+    );
   }
 }

@@ -10,12 +10,17 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean; generator?: Generator } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: { bias?: boolean; generator?: Generator } = {},
+  ) {
     super();
     const g = options.generator ?? defaultGenerator;
     const bound = torchDefaultBound([outFeatures, inFeatures]);
     this.weight = this.registerParameter('weight', uniform([outFeatures, inFeatures], -bound, bound, g));
-    this.bias = options.bias === false ? null : this.registerParameter('bias', uniform([outFeatures], -bound, bound, g));
+    this.bias =
+      options.bias === false ? null : this.registerParameter('bias', uniform([outFeatures], -bound, bound, g));
   }
 
   forward(x: Tensor): Tensor {

@@ -18,13 +18,26 @@ export class BasicBlock extends Module {
 
   constructor(inChannels: number, outChannels: number, stride = 1, generator?: Generator) {
     super();
-    this.conv1 = this.registerModule('conv1', new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false, generator }));
+    this.conv1 = this.registerModule(
+      'conv1',
+      new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false, generator }),
+    );
     this.bn1 = this.registerModule('bn1', new BatchNorm2d(outChannels));
-    this.conv2 = this.registerModule('conv2', new Conv2d(outChannels, outChannels, 3, { padding: 1, bias: false, generator }));
+    this.conv2 = this.registerModule(
+      'conv2',
+      new Conv2d(outChannels, outChannels, 3, { padding: 1, bias: false, generator }),
+    );
     this.bn2 = this.registerModule('bn2', new BatchNorm2d(outChannels));
-    this.downsample = stride !== 1 || inChannels !== outChannels
-      ? this.registerModule('downsample', new Sequential(new Conv2d(inChannels, outChannels, 1, { stride, bias: false, generator }), new BatchNorm2d(outChannels)))
-      : null;
+    this.downsample =
+      stride !== 1 || inChannels !== outChannels
+        ? this.registerModule(
+            'downsample',
+            new Sequential(
+              new Conv2d(inChannels, outChannels, 1, { stride, bias: false, generator }),
+              new BatchNorm2d(outChannels),
+            ),
+          )
+        : null;
   }
 
   forward(x: Tensor): Tensor {

@@ -34,7 +34,10 @@ export class Sigmoid extends Module {
 }
 
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
   }
 
@@ -44,7 +47,11 @@ export class Flatten extends Module {
 }
 
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly stride: Pair | null = null, readonly padding: Pair = 0) {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly stride: Pair | null = null,
+    readonly padding: Pair = 0,
+  ) {
     super();
   }
 

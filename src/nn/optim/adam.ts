@@ -13,7 +13,10 @@ export interface AdamOptions {
 }
 
 export class Adam extends Optimizer<AdamOptions> {
-  constructor(params: Tensor[] | { params: Tensor[]; options?: Partial<AdamOptions> }[], options: Partial<AdamOptions> = {}) {
+  constructor(
+    params: Tensor[] | { params: Tensor[]; options?: Partial<AdamOptions> }[],
+    options: Partial<AdamOptions> = {},
+  ) {
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...options });
   }
 
@@ -23,8 +26,13 @@ export class Adam extends Optimizer<AdamOptions> {
       for (const { params, options } of this.groups) {
         const [beta1, beta2] = options.betas;
         const hyper = {
-          lr: options.lr, beta1, beta2, eps: options.eps, weightDecay: options.weightDecay,
-          biasCorrection1: 1 - beta1 ** this.stepCount, biasCorrection2: 1 - beta2 ** this.stepCount,
+          lr: options.lr,
+          beta1,
+          beta2,
+          eps: options.eps,
+          weightDecay: options.weightDecay,
+          biasCorrection1: 1 - beta1 ** this.stepCount,
+          biasCorrection2: 1 - beta2 ** this.stepCount,
         };
         for (const p of params) {
           if (!p.grad) continue;

@@ -25,21 +25,26 @@ export abstract class Optimizer<O extends object> {
   stepCount = 0;
 
   constructor(params: Tensor[] | { params: Tensor[]; options?: Partial<O> }[], defaults: O) {
-    const list = params.length && !('params' in params[0]) ? [{ params: params as Tensor[] }] : (params as { params: Tensor[]; options?: Partial<O> }[]);
+    const list =
+      params.length && !('params' in params[0])
+        ? [{ params: params as Tensor[] }]
+        : (params as { params: Tensor[]; options?: Partial<O> }[]);
     this.groups = list.map((g) => ({ params: g.params, options: { ...defaults, ...g.options } }));
-    for (const g of this.groups) for (const p of g.params) {
-      if (!p.requiresGrad) throw new Error(`${this.constructor.name}: parameter ${p} does not require grad`);
-    }
+    for (const g of this.groups)
+      for (const p of g.params) {
+        if (!p.requiresGrad) throw new Error(`${this.constructor.name}: parameter ${p} does not require grad`);
+      }
   }
 
   /** Applies one update to every parameter that has a gradient. */
   abstract step(): void;
 
   zeroGrad(): void {
-    for (const g of this.groups) for (const p of g.params) {
-      p.grad?.dispose();
-      p.grad = null;
-    }
+    for (const g of this.groups)
+      for (const p of g.params) {
+        p.grad?.dispose();
+        p.grad = null;
+      }
   }
 
   protected slot(p: Tensor, name: string, create: () => Tensor): Tensor {
@@ -59,9 +64,11 @@ export abstract class Optimizer<O extends object> {
   /** State tensors by checkpoint name, plus the step count. */
   stateDict(): { step: number; tensors: Record<string, Tensor> } {
     const tensors: Record<string, Tensor> = {};
-    this.groups.forEach((g, gi) => g.params.forEach((p, pi) => {
-      for (const [slot, t] of Object.entries(this.state.get(p) ?? {})) tensors[`state.${gi}.${pi}.${slot}`] = t;
-    }));
+    this.groups.forEach((g, gi) =>
+      g.params.forEach((p, pi) => {
+        for (const [slot, t] of Object.entries(this.state.get(p) ?? {})) tensors[`state.${gi}.${pi}.${slot}`] = t;
+      }),
+    );
     return { step: this.stepCount, tensors };
   }
 
@@ -71,8 +78,14 @@ export abstract class Optimizer<O extends object> {
     for (const [name, t] of Object.entries(saved.tensors)) {
       const m = /^state\.(\d+)\.(\d+)\.(\w+)$/.exec(name);
       const p = m && this.groups[Number(m[1])]?.params[Number(m[2])];
-      if (!m || !p) throw new Error(`${this.constructor.name}.loadStateDict: '${name}' does not name a parameter of this optimiser`);
-      if (!sameShape(p.shape, t.shape)) throw new Error(`${this.constructor.name}.loadStateDict: ${name} has shape ${formatShape(t.shape)}, parameter has ${formatShape(p.shape)}`);
+      if (!m || !p)
+        throw new Error(
+          `${this.constructor.name}.loadStateDict: '${name}' does not name a parameter of this optimiser`,
+        );
+      if (!sameShape(p.shape, t.shape))
+        throw new Error(
+          `${this.constructor.name}.loadStateDict: ${name} has shape ${formatShape(t.shape)}, parameter has ${formatShape(p.shape)}`,
+        );
       plan.push([p, m[3], t]);
     }
     for (const [p, slot, t] of plan) {

@@ -15,7 +15,10 @@ export interface SGDOptions {
 }
 
 export class SGD extends Optimizer<SGDOptions> {
-  constructor(params: Tensor[] | { params: Tensor[]; options?: Partial<SGDOptions> }[], options: Partial<SGDOptions> & { lr: number }) {
+  constructor(
+    params: Tensor[] | { params: Tensor[]; options?: Partial<SGDOptions> }[],
+    options: Partial<SGDOptions> & { lr: number },
+  ) {
     super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...options });
   }
 

@@ -3,8 +3,23 @@
 // math lives in one file per concept next to it.
 
 import type {
-  AdamParams, Backend, BinaryOp, BroadcastParams, ChannelParams, Conv2dParams, GatherParams, MatmulParams, MemoryInfo, PadParams,
-  Pool2dParams, RandomParams, ReduceOp, ReduceParams, SgdParams, Storage, UnaryOp,
+  AdamParams,
+  Backend,
+  BinaryOp,
+  BroadcastParams,
+  ChannelParams,
+  Conv2dParams,
+  GatherParams,
+  MatmulParams,
+  MemoryInfo,
+  PadParams,
+  Pool2dParams,
+  RandomParams,
+  ReduceOp,
+  ReduceParams,
+  SgdParams,
+  Storage,
+  UnaryOp,
 } from '../backend.ts';
 import * as bn from './batchnorm.ts';
 import * as conv from './conv.ts';
@@ -31,7 +46,8 @@ export class ReferenceBackend implements Backend {
   }
 
   private own(s: Storage, op: string): ReferenceStorage {
-    if (!(s instanceof ReferenceStorage)) throw new Error(`${op}: operand lives on the ${s.backend.name} backend, not cpu`);
+    if (!(s instanceof ReferenceStorage))
+      throw new Error(`${op}: operand lives on the ${s.backend.name} backend, not cpu`);
     if (s.released) throw new Error(`${op}: the tensor storage was already released (disposed)`);
     return s;
   }
@@ -104,11 +120,15 @@ export class ReferenceBackend implements Backend {
   }
 
   maxPool2dScatter(gy: Storage, indices: Storage, p: Pool2dParams): Storage {
-    return this.make(pool.maxPool2dScatter(this.data(gy, 'max_pool2d_scatter'), this.data(indices, 'max_pool2d_scatter'), p));
+    return this.make(
+      pool.maxPool2dScatter(this.data(gy, 'max_pool2d_scatter'), this.data(indices, 'max_pool2d_scatter'), p),
+    );
   }
 
   maxPool2dGather(x: Storage, indices: Storage, p: Pool2dParams): Storage {
-    return this.make(pool.maxPool2dGather(this.data(x, 'max_pool2d_gather'), this.data(indices, 'max_pool2d_gather'), p));
+    return this.make(
+      pool.maxPool2dGather(this.data(x, 'max_pool2d_gather'), this.data(indices, 'max_pool2d_gather'), p),
+    );
   }
 
   avgPool2d(x: Storage, p: Pool2dParams): Storage {
@@ -119,7 +139,13 @@ export class ReferenceBackend implements Backend {
     return this.make(pool.avgPool2dGrad(this.data(gy, 'avg_pool2d_grad'), p));
   }
 
-  adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): { param: Storage; m: Storage; v: Storage } {
+  adam(
+    param: Storage,
+    grad: Storage,
+    m: Storage,
+    v: Storage,
+    p: AdamParams,
+  ): { param: Storage; m: Storage; v: Storage } {
     const [P, G, M, V] = [param, grad, m, v].map((s) => this.data(s, 'adam'));
     const out = optimizers.adam(P, G, M, V, p);
     return { param: this.make(out.param), m: this.make(out.m), v: this.make(out.v) };
@@ -141,14 +167,37 @@ export class ReferenceBackend implements Backend {
     return this.make(bn.channelAffine(this.data(x, op), this.data(scale, op), this.data(shift, op), p));
   }
 
-  batchNormBackwardSums(g: Storage, x: Storage, mean: Storage, invstd: Storage, p: ChannelParams): { sumG: Storage; sumGXhat: Storage } {
+  batchNormBackwardSums(
+    g: Storage,
+    x: Storage,
+    mean: Storage,
+    invstd: Storage,
+    p: ChannelParams,
+  ): { sumG: Storage; sumGXhat: Storage } {
     const op = 'batch_norm_backward_sums';
-    const { sumG, sumGXhat } = bn.batchNormBackwardSums(this.data(g, op), this.data(x, op), this.data(mean, op), this.data(invstd, op), p);
+    const { sumG, sumGXhat } = bn.batchNormBackwardSums(
+      this.data(g, op),
+      this.data(x, op),
+      this.data(mean, op),
+      this.data(invstd, op),
+      p,
+    );
     return { sumG: this.make(sumG), sumGXhat: this.make(sumGXhat) };
   }
 
-  batchNormBackwardInput(g: Storage, x: Storage, mean: Storage, invstd: Storage, scale: Storage, sumG: Storage, sumGXhat: Storage, p: ChannelParams): Storage {
-    const [G, X, M, I, S, SG, SGX] = [g, x, mean, invstd, scale, sumG, sumGXhat].map((t) => this.data(t, 'batch_norm_backward_input'));
+  batchNormBackwardInput(
+    g: Storage,
+    x: Storage,
+    mean: Storage,
+    invstd: Storage,
+    scale: Storage,
+    sumG: Storage,
+    sumGXhat: Storage,
+    p: ChannelParams,
+  ): Storage {
+    const [G, X, M, I, S, SG, SGX] = [g, x, mean, invstd, scale, sumG, sumGXhat].map((t) =>
+      this.data(t, 'batch_norm_backward_input'),
+    );
     return this.make(bn.batchNormBackwardInput(G, X, M, I, S, SG, SGX, p));
   }
 
@@ -158,6 +207,12 @@ export class ReferenceBackend implements Backend {
   memory(): MemoryInfo {
     const c = this.counters;
     // Nothing is pooled: released arrays go to the garbage collector, so allocated equals live.
-    return { liveBytes: c.liveBytes, peakBytes: c.peakBytes, liveStorages: c.liveStorages, pooledBytes: 0, allocatedBytes: c.liveBytes };
+    return {
+      liveBytes: c.liveBytes,
+      peakBytes: c.peakBytes,
+      liveStorages: c.liveStorages,
+      pooledBytes: 0,
+      allocatedBytes: c.liveBytes,
+    };
   }
 }

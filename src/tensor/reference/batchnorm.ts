@@ -4,10 +4,11 @@ import type { ChannelParams } from '../backend.ts';
 
 /** Calls fn(channel, index) for every element of an [n, c, hw] tensor. */
 function forEachElement(p: ChannelParams, fn: (ch: number, i: number) => void): void {
-  for (let img = 0; img < p.n; img++) for (let ch = 0; ch < p.c; ch++) {
-    const base = (img * p.c + ch) * p.hw;
-    for (let k = 0; k < p.hw; k++) fn(ch, base + k);
-  }
+  for (let img = 0; img < p.n; img++)
+    for (let ch = 0; ch < p.c; ch++) {
+      const base = (img * p.c + ch) * p.hw;
+      for (let k = 0; k < p.hw; k++) fn(ch, base + k);
+    }
 }
 
 export function batchNormStats(x: Float64Array, p: ChannelParams): { mean: Float64Array; variance: Float64Array } {
@@ -21,13 +22,24 @@ export function batchNormStats(x: Float64Array, p: ChannelParams): { mean: Float
   return { mean, variance };
 }
 
-export function channelAffine(x: Float64Array, scale: Float64Array, shift: Float64Array, p: ChannelParams): Float64Array {
+export function channelAffine(
+  x: Float64Array,
+  scale: Float64Array,
+  shift: Float64Array,
+  p: ChannelParams,
+): Float64Array {
   const y = new Float64Array(x.length);
   forEachElement(p, (ch, i) => (y[i] = x[i] * scale[ch] + shift[ch]));
   return y;
 }
 
-export function batchNormBackwardSums(g: Float64Array, x: Float64Array, mean: Float64Array, invstd: Float64Array, p: ChannelParams) {
+export function batchNormBackwardSums(
+  g: Float64Array,
+  x: Float64Array,
+  mean: Float64Array,
+  invstd: Float64Array,
+  p: ChannelParams,
+) {
   const sumG = new Float64Array(p.c);
   const sumGXhat = new Float64Array(p.c);
   forEachElement(p, (ch, i) => {
@@ -38,8 +50,14 @@ export function batchNormBackwardSums(g: Float64Array, x: Float64Array, mean: Fl
 }
 
 export function batchNormBackwardInput(
-  g: Float64Array, x: Float64Array, mean: Float64Array, invstd: Float64Array, scale: Float64Array,
-  sumG: Float64Array, sumGXhat: Float64Array, p: ChannelParams,
+  g: Float64Array,
+  x: Float64Array,
+  mean: Float64Array,
+  invstd: Float64Array,
+  scale: Float64Array,
+  sumG: Float64Array,
+  sumGXhat: Float64Array,
+  p: ChannelParams,
 ): Float64Array {
   const m = p.n * p.hw;
   const gx = new Float64Array(x.length);

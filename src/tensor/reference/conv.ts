@@ -6,18 +6,22 @@ import type { Conv2dParams } from '../backend.ts';
 
 /** Visits every (n, co, oy, ox, ci, ky, kx) whose input position lies inside the image, with flat x, w and y indices. */
 function forEachTap(p: Conv2dParams, fn: (xi: number, wi: number, yi: number) => void): void {
-  for (let n = 0; n < p.n; n++) for (let co = 0; co < p.cOut; co++) for (let oy = 0; oy < p.oh; oy++) for (let ox = 0; ox < p.ow; ox++) {
-    const yi = ((n * p.cOut + co) * p.oh + oy) * p.ow + ox;
-    for (let ci = 0; ci < p.cIn; ci++) for (let ky = 0; ky < p.kh; ky++) {
-      const iy = oy * p.strideH - p.padH + ky * p.dilationH;
-      if (iy < 0 || iy >= p.h) continue; // zero padding contributes nothing
-      for (let kx = 0; kx < p.kw; kx++) {
-        const ix = ox * p.strideW - p.padW + kx * p.dilationW;
-        if (ix < 0 || ix >= p.w) continue;
-        fn(((n * p.cIn + ci) * p.h + iy) * p.w + ix, ((co * p.cIn + ci) * p.kh + ky) * p.kw + kx, yi);
-      }
-    }
-  }
+  for (let n = 0; n < p.n; n++)
+    for (let co = 0; co < p.cOut; co++)
+      for (let oy = 0; oy < p.oh; oy++)
+        for (let ox = 0; ox < p.ow; ox++) {
+          const yi = ((n * p.cOut + co) * p.oh + oy) * p.ow + ox;
+          for (let ci = 0; ci < p.cIn; ci++)
+            for (let ky = 0; ky < p.kh; ky++) {
+              const iy = oy * p.strideH - p.padH + ky * p.dilationH;
+              if (iy < 0 || iy >= p.h) continue; // zero padding contributes nothing
+              for (let kx = 0; kx < p.kw; kx++) {
+                const ix = ox * p.strideW - p.padW + kx * p.dilationW;
+                if (ix < 0 || ix >= p.w) continue;
+                fn(((n * p.cIn + ci) * p.h + iy) * p.w + ix, ((co * p.cIn + ci) * p.kh + ky) * p.kw + kx, yi);
+              }
+            }
+        }
 }
 
 export function conv2d(x: Float64Array, w: Float64Array, p: Conv2dParams): Float64Array {

@@ -5,19 +5,21 @@ import type { Pool2dParams } from '../backend.ts';
 
 /** Visits every in-image window tap with flat input and output indices; padding taps are skipped. */
 function forEachWindowTap(p: Pool2dParams, fn: (xi: number, yi: number, at: number) => void): void {
-  for (let plane = 0; plane < p.n * p.c; plane++) for (let oy = 0; oy < p.oh; oy++) for (let ox = 0; ox < p.ow; ox++) {
-    const yi = (plane * p.oh + oy) * p.ow + ox;
-    for (let ky = 0; ky < p.kh; ky++) {
-      const iy = oy * p.strideH - p.padH + ky;
-      if (iy < 0 || iy >= p.h) continue;
-      for (let kx = 0; kx < p.kw; kx++) {
-        const ix = ox * p.strideW - p.padW + kx;
-        if (ix < 0 || ix >= p.w) continue;
-        const at = iy * p.w + ix;
-        fn(plane * p.h * p.w + at, yi, at);
+  for (let plane = 0; plane < p.n * p.c; plane++)
+    for (let oy = 0; oy < p.oh; oy++)
+      for (let ox = 0; ox < p.ow; ox++) {
+        const yi = (plane * p.oh + oy) * p.ow + ox;
+        for (let ky = 0; ky < p.kh; ky++) {
+          const iy = oy * p.strideH - p.padH + ky;
+          if (iy < 0 || iy >= p.h) continue;
+          for (let kx = 0; kx < p.kw; kx++) {
+            const ix = ox * p.strideW - p.padW + kx;
+            if (ix < 0 || ix >= p.w) continue;
+            const at = iy * p.w + ix;
+            fn(plane * p.h * p.w + at, yi, at);
+          }
+        }
       }
-    }
-  }
 }
 
 /** Padding counts as -Infinity. A window with no input inside gets -Infinity and index -1, which scatter and gather skip. */

