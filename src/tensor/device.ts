@@ -95,7 +95,9 @@ async function acquire(options: WebGPUOptions): Promise<AcquiredDevice> {
   ] as const;
   const requiredLimits: Record<string, number> = {};
   for (const key of wanted) requiredLimits[key] = adapter.limits[key];
-  const device = await adapter.requestDevice({ requiredLimits, label: 'cavga-webgpu' });
+  // Timestamp queries cost nothing until used; the runtime's profiler uses them when the adapter has them.
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'cavga-webgpu' });
   return { device, adapter, info: describe(adapter) };
 }
 

@@ -1,7 +1,9 @@
 // GPU buffers reused by size class. A released buffer may still be read or written by commands that are encoded but not yet
 // submitted, and queue.writeBuffer runs ahead of those commands, so released buffers wait in `pending` until the next submit.
 
-const USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
+import { BufferUsage } from './gpu-constants.ts';
+
+const USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /** Rounds a byte size up to its class: powers of two below 64 KiB, then steps of 1/8 of the power of two below. */
 export function sizeClass(bytes: number): number {
