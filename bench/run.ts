@@ -1,45 +1,46 @@
 // `npm run bench [-- --quick] [-- --filter TEXT]`: our engine against TensorFlow.js's WebGPU backend on the same adapter,
-// in this process, on the cases of bench/cases.ts. Prints one table and writes it, with the adapter and the git commit,
-// to bench/results/<date>.json. bench/NOTES.md describes the method.
+// in this process, on the cases of bench/cases.ts. Prints one table and writes it, with the adapter, the machine and the
+// git commit, to bench/results/<date>.json. `npm run bench -- --step` times the CAVGA training step instead (step.ts).
+// bench/NOTES.md describes the method.
 
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { allCases } from './cases.ts';
 import { describeAdapters, startEngines } from './engines.ts';
+import { describeMachine, machineText } from './machine.ts';
 import { measure, type Plan } from './measure.ts';
+import { writeRecord } from './record.ts';
 import { summarize, summaryText, table, toRow, type Row } from './report.ts';
+import { runStepBench } from './step.ts';
 
-const USAGE =
-  'usage: npm run bench [-- --quick] [-- --filter TEXT]  (TEXT: a substring of case names, e.g. "grad-weight")';
+const USAGE = [
+  'usage: npm run bench [-- --quick] [-- --filter TEXT]  (TEXT: a substring of case names, e.g. "grad-weight")',
+  '       npm run bench -- --step [--quick] [--filter NAME] [--no-torch]  (NAME: default, paper or small)',
+].join('\n');
 
-function parseArgs(argv: string[]): { quick: boolean; filter: string | null } {
-  let quick = false;
-  let filter: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--quick') quick = true;
-    else if (argv[i] === '--filter' && i + 1 < argv.length) filter = argv[++i];
-    else throw new Error(`unknown argument '${argv[i]}'\n${USAGE}`);
-  }
-  return { quick, filter };
+interface Args {
+  quick: boolean;
+  filter: string | null;
+  step: boolean;
+  torch: boolean;
 }
 
-/** The checked-out commit, marked when the work tree has uncommitted changes to tracked files. */
-function gitCommit(): string {
-  const git = (...args: string[]) =>
-    execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    return (
-      git('rev-parse', 'HEAD') +
-      (git('status', '--porcelain', '--untracked-files=no') ? ' (with uncommitted changes)' : '')
-    );
-  } catch {
-    return 'unknown';
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, filter: null, step: false, torch: true };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--step') args.step = true;
+    else if (argv[i] === '--no-torch') args.torch = false;
+    else if (argv[i] === '--filter' && i + 1 < argv.length) args.filter = argv[++i];
+    else throw new Error(`unknown argument '${argv[i]}'\n${USAGE}`);
   }
+  if (!args.torch && !args.step) throw new Error(`--no-torch applies to --step only\n${USAGE}`);
+  return args;
 }
 
 async function main(): Promise<void> {
-  const { quick, filter } = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2));
+  if (args.step) return runStepBench(args);
+  const { quick, filter } = args;
   // Quick: one warm-up (the checked one) and up to 3 timed runs, fewer for the slowest cases (tfjs's weight gradient of
   // R.layer4 takes 8 s a run), so the whole list fits in 3 minutes on 2 CPU cores even with other work running.
   const plan: Plan = quick ? { warmup: 1, runs: 3, budgetMs: 4000 } : { warmup: 2, runs: 10 };
@@ -54,7 +55,10 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0];
   const engines = await startEngines();
   const adapter = describeAdapters(engines);
-  console.error(`adapter: ${adapter}\n${cases.length} cases, ${plan.warmup} warm-up + ${runsText} per engine each`);
+  const machine = describeMachine();
+  console.error(
+    `adapter: ${adapter}; ${machineText(machine)}\n${cases.length} cases, ${plan.warmup} warm-up + ${runsText} per engine each`,
+  );
   const started = performance.now();
   const rows: Row[] = [];
   for (const [i, c] of cases.entries()) {
@@ -69,32 +73,25 @@ async function main(): Promise<void> {
 
   const summary = summarize(rows);
   console.log(
-    `\nadapter: ${adapter}; median of ${runsText} per figure, ${quick ? 'quick mode' : 'full mode'}, ${seconds.toFixed(0)} s, load average ${load.before.toFixed(1)} -> ${load.after.toFixed(1)} on ${load.cpus} CPUs\n`,
+    `\nadapter: ${adapter}; ${machineText(machine)}; median of ${runsText} per figure, ${quick ? 'quick mode' : 'full mode'}, ${seconds.toFixed(0)} s, load average ${load.before.toFixed(1)} -> ${load.after.toFixed(1)} on ${load.cpus} CPUs\n`,
   );
   console.log(table(rows));
   console.log(`\n${summaryText(summary)}`);
 
-  const date = new Date();
-  const record = {
-    date: date.toISOString(),
+  const file = writeRecord('', {
     mode: quick ? 'quick' : 'full',
     filter,
     plan,
     seconds,
-    commit: gitCommit(),
     adapter: engines.adapters,
     tfjs: engines.tf.version_core,
     node: process.version,
-    cpu: os.cpus()[0]?.model,
+    machine,
     load,
     summary,
     rows,
-  };
-  const dir = new URL('./results/', import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  const file = new URL(`${date.toISOString().replace(/[:.]/g, '-')}.json`, dir);
-  writeFileSync(file, `${JSON.stringify(record, null, 1)}\n`);
-  console.log(`\nwritten: ${file.pathname}`);
+  });
+  console.log(`\nwritten: ${file}`);
 }
 
 // Dawn's instances keep Node alive, so the program exits explicitly.

@@ -1,10 +1,13 @@
-// The benchmark's plumbing: its case list builds, and tiny versions of the cases whose layouts differ between the
-// engines (convolutions, transposed convolution, batch norm with tfjs's gradients) run on both and agree.
+// The benchmark's plumbing: its case list builds, tiny versions of the cases whose layouts differ between the engines
+// (convolutions, transposed convolution, batch norm with tfjs's gradients) run on both and agree, and the step bench
+// times and profiles a tiny training step.
 
 import { describe, expect, it } from 'vitest';
 import { allCases, batchNormCases, convCases, convTransposeCase } from '../../bench/cases.ts';
 import { startEngines } from '../../bench/engines.ts';
 import { CHECK_TOLERANCE, measure } from '../../bench/measure.ts';
+import { STEP_SIZES, measureSize } from '../../bench/step.ts';
+import { init } from '../../src/index.ts';
 
 describe('bench', () => {
   it('lists every case once, each with work to rate it by', () => {
@@ -32,5 +35,20 @@ describe('bench', () => {
       expect(m.oursMedian).toBeGreaterThan(0);
       expect(m.tfjsMedian).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('step bench', () => {
+  it('times a tiny CAVGA-Du step and profiles every dispatch it counts', async () => {
+    const gpu = await init();
+    const size = { ...STEP_SIZES[0], name: 'tiny', imageSize: 16, width: 2, latentChannels: 2, batch: 2, steps: 1 };
+    const row = await measureSize(gpu, size, { rounds: 1, steps: 2 }, null);
+    expect(row.ours.ms).toHaveLength(2);
+    expect(row.ours.median).toBeGreaterThan(0);
+    expect(row.torch).toBeNull();
+    // The profiled step runs the same ops as the counted one: the profiler sees every dispatch the counters saw.
+    expect(row.profile.kernels.reduce((n, k) => n + k.dispatches, 0)).toBe(row.ours.dispatches);
+    expect(row.profile.kernels.map((k) => k.name)).toEqual(expect.arrayContaining(['conv2d_gemm', 'adam']));
+    expect(row.ours.submits).toBeGreaterThan(0);
   });
 });
