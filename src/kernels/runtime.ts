@@ -11,6 +11,7 @@ import { DeviceErrors } from './runtime/device-errors.ts';
 import { PipelineCache, type KernelSource } from './runtime/pipeline-cache.ts';
 import { Profiler, type KernelProfile, type ProfileMode } from './runtime/profiler.ts';
 import { readBuffer } from './runtime/readback.ts';
+import { waitFor } from './runtime/host-wait.ts';
 import { GpuStorage, StorageAllocator } from './runtime/storage.ts';
 import type { BufferPool } from './runtime/buffer-pool.ts';
 
@@ -120,7 +121,7 @@ export class GpuRuntime {
   /** Waits until the device has finished all submitted work, and surfaces any error it raised. */
   async sync(): Promise<void> {
     this.batch.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await waitFor(this.device.queue.onSubmittedWorkDone());
     await this.settle();
   }
 

@@ -1,6 +1,8 @@
 // WebGPU reports errors asynchronously: each submitted batch of ops runs inside error scopes whose results arrive later.
 // They become exceptions that name the batch's ops, thrown by the next call into the runtime (or by sync and read).
 
+import { waitFor } from './host-wait.ts';
+
 export class DeviceErrors {
   private checks: Promise<void>[] = [];
   private failure: Error | null = null;
@@ -49,7 +51,7 @@ export class DeviceErrors {
   async settle(): Promise<void> {
     const checks = this.checks;
     this.checks = [];
-    await Promise.all(checks);
+    await waitFor(Promise.all(checks));
     this.throwIfFailed();
   }
 }

@@ -4,6 +4,7 @@
 // submit's own cost to every dispatch).
 
 import { BufferUsage, MapMode } from './gpu-constants.ts';
+import { waitFor } from './host-wait.ts';
 import type { BoundKernel } from './pipeline-cache.ts';
 
 export interface KernelTime {
@@ -106,7 +107,7 @@ export class Profiler {
       const batches = this.stamped;
       this.stamped = [];
       for (const { names, resolved, staging } of batches) {
-        await staging.mapAsync(MapMode.READ);
+        await waitFor(staging.mapAsync(MapMode.READ));
         const stamps = new BigUint64Array(staging.getMappedRange().slice(0));
         staging.destroy();
         resolved.destroy();

@@ -3,6 +3,7 @@
 
 import type { CommandBatch } from './command-batch.ts';
 import { BufferUsage, MapMode } from './gpu-constants.ts';
+import { waitFor } from './host-wait.ts';
 
 /** `settle` waits for the batches' error checks, so a failed op throws here rather than returning garbage. */
 export async function readBuffer(
@@ -22,7 +23,7 @@ export async function readBuffer(
   batch.copy(buffer, staging, bytes, `read(${label})`);
   batch.flush();
   await settle();
-  await staging.mapAsync(MapMode.READ);
+  await waitFor(staging.mapAsync(MapMode.READ));
   const out = new Float32Array(staging.getMappedRange().slice(0));
   staging.unmap();
   staging.destroy();
