@@ -1,10 +1,11 @@
-// The runtime's own jobs: WebGPU's flag values defined by the project agree with Dawn's, the buffer pool's size classes,
-// and the profiler, whose two sources (timestamp queries, synced replay) must see the same dispatches and leave the
-// results unchanged.
+// The runtime's own jobs: WebGPU's flag values defined by the project agree with Dawn's, the buffer pool's size classes
+// and reuse order, the profiler, whose two sources (timestamp queries, synced replay) must see the same dispatches and
+// leave the results unchanged, and the host's wait for the device.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WebGPUBackend } from '../../src/kernels/webgpu-backend.ts';
-import { sizeClass } from '../../src/kernels/runtime/buffer-pool.ts';
+import { BufferPool, sizeClass } from '../../src/kernels/runtime/buffer-pool.ts';
+import { waitFor } from '../../src/kernels/runtime/host-wait.ts';
 import { BufferUsage, MapMode, ShaderStage } from '../../src/kernels/runtime/gpu-constants.ts';
 import type { Storage } from '../../src/tensor/backend.ts';
 import { randomValues, webgpu } from '../helpers/backends.ts';
@@ -71,5 +72,32 @@ describe('profiler', () => {
     gpu.rt.startProfiling();
     expect(() => gpu.rt.startProfiling()).toThrow(/already running/);
     expect((await gpu.rt.stopProfiling()).kernels).toEqual([]);
+  });
+});
+
+describe('buffer pool reuse order', () => {
+  it('hands out free buffers oldest first, whatever order they were released in', () => {
+    const pool = new BufferPool(gpu.rt.device);
+    const [a, b, c] = [pool.acquire(4096, 'a'), pool.acquire(4096, 'b'), pool.acquire(4096, 'c')];
+    for (const order of [
+      [a, b, c],
+      [c, a, b],
+      [b, c, a],
+    ]) {
+      order.forEach((buffer) => pool.release(buffer));
+      pool.afterSubmit();
+      expect([pool.acquire(4096, 'x'), pool.acquire(4096, 'y'), pool.acquire(4096, 'z')]).toEqual([a, b, c]);
+    }
+    // Released buffers wait for a submit before they are handed out again.
+    pool.release(a);
+    expect(pool.acquire(4096, 'fresh')).not.toBe(a);
+  });
+});
+
+describe('waiting for the device', () => {
+  it('resolves and rejects as the awaited promise does', async () => {
+    await expect(waitFor(Promise.resolve(3))).resolves.toBe(3);
+    await expect(waitFor(new Promise((resolve) => setTimeout(() => resolve('late'), 20)))).resolves.toBe('late');
+    await expect(waitFor(Promise.reject(new Error('failed')))).rejects.toThrow('failed');
   });
 });

@@ -14,7 +14,9 @@ export function sizeClass(bytes: number): number {
 }
 
 export class BufferPool {
+  /** Free buffers per size class, by creation order, newest first: acquire takes the oldest (see afterSubmit). */
   private free = new Map<number, GPUBuffer[]>();
+  private order = new WeakMap<GPUBuffer, number>();
   private pending: GPUBuffer[] = [];
   pooledBytes = 0;
   allocatedBytes = 0;
@@ -30,6 +32,7 @@ export class BufferPool {
       return reused;
     }
     const buffer = this.device.createBuffer({ size: cls, usage: USAGE, label });
+    this.order.set(buffer, this.buffersCreated);
     this.allocatedBytes += cls;
     this.buffersCreated++;
     return buffer;
@@ -40,11 +43,24 @@ export class BufferPool {
     this.pending.push(buffer);
   }
 
-  /** Called right after a submit: everything released before it is safe to reuse. */
+  /**
+   * Called right after a submit: everything released before it is safe to reuse. Free buffers are kept in creation
+   * order rather than release order, so the buffer an allocation gets depends only on which buffers are free, not on the
+   * order they were released in: a loop that repeats the same ops then cycles through the same few buffer assignments,
+   * and the runtime's bind groups (cached by buffer) are found again instead of being created for every dispatch.
+   */
   afterSubmit(): void {
     for (const buffer of this.pending) {
       const list = this.free.get(buffer.size) ?? [];
-      list.push(buffer);
+      // Binary search for the first older buffer: the list runs from newest to oldest.
+      const rank = this.order.get(buffer)!;
+      let [lo, hi] = [0, list.length];
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.order.get(list[mid])! > rank) lo = mid + 1;
+        else hi = mid;
+      }
+      list.splice(lo, 0, buffer);
       this.free.set(buffer.size, list);
       this.pooledBytes += buffer.size;
     }
