@@ -1,10 +1,12 @@
 // The element-wise kernels against the float64 reference (NaN-poisoned outputs): every unary and binary op and `where`,
-// on sizes that take the vec4 variant (a multiple of 4, operands contiguous or a single broadcast value) and sizes that
-// fall back to one element per invocation (4k+1 .. 4k+3, or a broadcast that is not a single value). 3080 elements are
+// on sizes that take the vec4 variant (a multiple of 4, operands contiguous, a single broadcast value or a row broadcast
+// over runs of a multiple of 4) and sizes that fall back to one element per invocation (4k+1 .. 4k+3, or other
+// broadcasts), with division-free index arithmetic and, above FAST_INDEX_LIMIT elements, integer division. 3080 elements are
 // 770 vec4s: one workgroup of 256 invocations takes 4 rounds, the last one partial.
 
 import { describe, it } from 'vitest';
 import type { BinaryOp, BroadcastParams, UnaryOp } from '../../src/tensor/backend.ts';
+import { FAST_INDEX_LIMIT } from '../../src/kernels/wgsl/common.ts';
 import { binaryOps, unaryOps } from '../../src/tensor/elementwise.ts';
 import { contiguousStrides, numel } from '../../src/tensor/shape.ts';
 import { compareBackends, randomValues } from '../helpers/backends.ts';
@@ -52,6 +54,21 @@ const binaryShapes: [string, number[], number[], number[]][] = [
   ['fallback, size 4k+2, single value: [2, 3] and [1]', [2, 3], [2, 3], [1]],
   ['fallback, size 4k+3: [11]', [11], [11], [11]],
   ['strided, a row broadcast over a multiple of 4: [4, 8] and [8]', [4, 8], [4, 8], [8]],
+  ['vec4, b a value per channel (a bias): [2, 3, 4, 4] and [1, 3, 1, 1]', [2, 3, 4, 4], [2, 3, 4, 4], [1, 3, 1, 1]],
+  ['vec4, b a value per image and channel: [2, 3, 2, 6] and [2, 3, 1, 1]', [2, 3, 2, 6], [2, 3, 2, 6], [2, 3, 1, 1]],
+  ['vec4, a a value per row, b a single value: [3, 5, 4] and [1]', [3, 5, 4], [3, 1, 1], [1]],
+  [
+    'strided, runs of a broadcast value not a multiple of 4: [2, 3, 3, 3] and [3, 1, 1]',
+    [2, 3, 3, 3],
+    [2, 3, 3, 3],
+    [3, 1, 1],
+  ],
+  [
+    'strided rank 4, a broadcast middle dimension: [3, 2, 5, 3] and [3, 1, 5, 3]',
+    [3, 2, 5, 3],
+    [3, 1, 5, 3],
+    [3, 2, 5, 3],
+  ],
 ];
 
 describe('unary kernels: WebGPU matches the float64 reference', () => {
@@ -82,6 +99,30 @@ describe('binary kernels: WebGPU matches the float64 reference', () => {
   }
 });
 
+describe('index arithmetic above FAST_INDEX_LIMIT (integer division)', () => {
+  it(`add over [${FAST_INDEX_LIMIT / 4 + 1}, 4] and [4], and over [${FAST_INDEX_LIMIT / 4 + 1}, 4] and a column`, async () => {
+    const rows = FAST_INDEX_LIMIT / 4 + 1;
+    const a = randomValues(rows * 4, 21);
+    await compareBackends('row', [a, randomValues(4, 22)], (be, [x, y]) =>
+      be.binary('add', x, y, broadcast([rows, 4], [[rows, 4], [4]])),
+    );
+    await compareBackends('column', [a, randomValues(rows, 23)], (be, [x, y]) =>
+      be.binary(
+        'add',
+        x,
+        y,
+        broadcast(
+          [rows, 4],
+          [
+            [rows, 4],
+            [rows, 1],
+          ],
+        ),
+      ),
+    );
+  });
+});
+
 describe('pow with fractional exponents of positive bases', () => {
   for (const n of [16, 10]) {
     it(`${n} elements (${n % 4 === 0 ? 'vec4' : 'fallback'})`, async () => {
@@ -105,6 +146,15 @@ describe('where: WebGPU matches the float64 reference', () => {
     ],
     ['vec4, b a single value: [16]', [16], [[16], [16], [1]]],
     ['vec4, the condition a single value: [8]', [8], [[1], [8], [8]]],
+    [
+      'vec4, the condition a value per channel: [2, 3, 4]',
+      [2, 3, 4],
+      [
+        [3, 1],
+        [2, 3, 4],
+        [2, 3, 4],
+      ],
+    ],
     ['fallback, size 4k+1: [9]', [9], [[9], [9], [9]]],
     [
       'strided: the condition a column, [5, 4]',

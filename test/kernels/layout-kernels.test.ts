@@ -1,12 +1,16 @@
 // The gather and pad kernels against the float64 reference. Both only move values, so the results must match exactly
-// (tolerance 0): every input is float32-representable and no arithmetic touches it.
+// (tolerance 0): every input is float32-representable and no arithmetic touches it. Small cases take the division-free
+// index arithmetic, one case of each is above its limit.
 
 import { describe, it } from 'vitest';
 import type { GatherParams, PadParams } from '../../src/tensor/backend.ts';
+import { FAST_INDEX_LIMIT } from '../../src/kernels/wgsl/common.ts';
 import { contiguousStrides, numel } from '../../src/tensor/shape.ts';
 import { compareBackends, randomValues } from '../helpers/backends.ts';
 
 const EXACT = [0, 0] as const;
+/** Rows of the cases above FAST_INDEX_LIMIT (2^23) output elements. */
+const BIG = FAST_INDEX_LIMIT / 4 + 3;
 
 /** A permutation of a contiguous tensor of `shape`. */
 function permute(shape: number[], perm: number[]): GatherParams {
@@ -32,6 +36,8 @@ const gathers: [string, number, GatherParams][] = [
   ['scalar broadcast to 70000 elements (folded grid)', 1, { outShape: [70000, 1], strides: [0, 0], offset: 0 }],
   ['size-1 dimensions mixed in', 2 * 7, { outShape: [1, 7, 1, 2, 1], strides: [99, 1, 5, 7, 3], offset: 0 }],
   ['empty output', 4, { outShape: [0, 4], strides: [4, 1], offset: 0 }],
+  // Above FAST_INDEX_LIMIT output elements the index arithmetic divides by integers.
+  ['transpose of [4, 2^21 + 3] (integer division)', 4 * BIG, permute([4, BIG], [1, 0])],
 ];
 
 const pads: [string, PadParams][] = [
@@ -48,6 +54,10 @@ const pads: [string, PadParams][] = [
   ['padding a size-1 dimension', { inShape: [1, 8], before: [2, 0], after: [3, 1], value: 7 }],
   ['no padding at all', { inShape: [3, 4], before: [0, 0], after: [0, 0], value: 0 }],
   ['empty input padded to a non-empty output', { inShape: [0, 3], before: [1, 0], after: [1, 0], value: 4 }],
+  [
+    '[2^21 + 3, 4] padded along both (integer division)',
+    { inShape: [BIG, 4], before: [1, 1], after: [0, 2], value: 3 },
+  ],
 ];
 
 describe('layout kernels: WebGPU matches the float64 reference exactly', () => {

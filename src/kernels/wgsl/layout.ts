@@ -1,26 +1,40 @@
 // Layout kernels: gather (permute, slice and expand as one strided read) and constant padding. One invocation per output
-// element; dimensions that need no separate index arithmetic are merged first, so most calls run over rank 1 or 2.
+// element; dimensions that need no separate index arithmetic are merged first, so most calls run over rank 1 or 2. Below
+// FAST_INDEX_LIMIT elements the index arithmetic is written out for the rank and divides by reciprocals (common.ts).
 
 import type { GatherParams, PadParams } from '../../tensor/backend.ts';
 import { numel } from '../../tensor/shape.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
-import { collapseDims, perElementMain, preamble, rankArray, stridedOffsetWgsl, WG } from './common.ts';
+import {
+  cached,
+  collapseDims,
+  FAST_INDEX_LIMIT,
+  fastDivWgsl,
+  fastStridedOffsetWgsl,
+  perElementMain,
+  preamble,
+  rankArray,
+  reciprocals,
+  stridedOffsetWgsl,
+  WG,
+} from './common.ts';
 
-const gatherKernel: KernelSource = {
+/** 'exact' (integer division, any rank up to MAX_RANK) or the rank of the division-free form. */
+const gatherKernel = cached((variant: string): KernelSource => ({
   name: 'gather',
-  key: 'gather',
+  key: `gather:${variant}`,
   source: () => /* wgsl */ `
 ${preamble}
-${stridedOffsetWgsl}
-struct Params { n: u32, rank: u32, offset: u32, shape: array<vec4<u32>, 2>, strides: array<vec4<u32>, 2> }
+${variant === 'exact' ? stridedOffsetWgsl : `${fastDivWgsl}\n${fastStridedOffsetWgsl(Number(variant))}`}
+struct Params { n: u32, rank: u32, offset: u32, shape: array<vec4<u32>, 2>, inv: array<vec4<f32>, 2>, strides: array<vec4<u32>, 2> }
 @group(0) @binding(0) var<storage, read> x_in: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
 ${perElementMain()}
-  out[i] = x_in[params.offset + strided_offset(i, params.rank, params.shape, params.strides)];
+  out[i] = x_in[params.offset + ${variant === 'exact' ? 'strided_offset(i, params.rank, params.shape, params.strides)' : 'strided_offset_fast(i, params.shape, params.inv, params.strides)'}];
 }`,
-};
+}));
 
 export function gather(rt: GpuRuntime, x: GpuStorage, p: GatherParams): GpuStorage {
   const n = numel(p.outShape);
@@ -32,18 +46,55 @@ export function gather(rt: GpuRuntime, x: GpuStorage, p: GatherParams): GpuStora
     rank: shape.length,
     offset: p.offset,
     shape: rankArray(shape, 'gather'),
+    inv: reciprocals(shape, 'gather'),
     strides: rankArray(strides[0], 'gather'),
   };
-  rt.dispatch(gatherKernel, { x_in: x, out }, uniforms, grid1d(n, WG));
+  const variant = n < FAST_INDEX_LIMIT ? String(shape.length) : 'exact';
+  rt.dispatch(gatherKernel(variant), { x_in: x, out }, uniforms, grid1d(n, WG));
   return out;
 }
 
-const padKernel: KernelSource = {
-  name: 'pad',
-  key: 'pad',
-  source: () => /* wgsl */ `
+/** Output coordinate `at` along one dimension: whether it falls inside the input, and the offset it adds there. */
+const padDim = (d: number, divide: string) => {
+  const at = `[${d >> 2}][${d & 3}]`;
+  return `  {
+    let size = params.inShape${at};
+    let before = params.before${at};
+    let outSize = params.outShape${at};
+    let q = ${divide.replace('SIZE', 'outSize').replace('INV', `params.inv${at}`)};
+    let at = rest - q * outSize;
+    rest = q;
+    // u32 wrap-around makes coordinates left of the input large, so one comparison covers both sides.
+    inside = inside && at - before < size;
+    offset += (at - before) * stride;
+    stride *= size;
+  }`;
+};
+
+/** 'exact' (integer division, any rank up to MAX_RANK) or the rank of the division-free form. */
+const padKernel = cached((variant: string): KernelSource => {
+  const exact = variant === 'exact';
+  const dims = exact
+    ? `  for (var d = i32(params.rank) - 1; d >= 0; d = d - 1) {
+    let size = dim(params.inShape, u32(d));
+    let before = dim(params.before, u32(d));
+    let outSize = dim(params.outShape, u32(d));
+    let at = rest % outSize;
+    rest /= outSize;
+    inside = inside && at - before < size;
+    offset += (at - before) * stride;
+    stride *= size;
+  }`
+    : Array.from({ length: Number(variant) }, (_, k) =>
+        padDim(Number(variant) - 1 - k, 'fast_div(rest, SIZE, INV)'),
+      ).join('\n');
+  return {
+    name: 'pad',
+    key: `pad:${variant}`,
+    source: () => /* wgsl */ `
 ${preamble}
-struct Params { n: u32, rank: u32, value: f32, inShape: array<vec4<u32>, 2>, before: array<vec4<u32>, 2>, after: array<vec4<u32>, 2> }
+${exact ? '' : fastDivWgsl}
+struct Params { n: u32, rank: u32, value: f32, inShape: array<vec4<u32>, 2>, before: array<vec4<u32>, 2>, outShape: array<vec4<u32>, 2>, inv: array<vec4<f32>, 2> }
 @group(0) @binding(0) var<storage, read> x_in: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> params: Params;
@@ -53,20 +104,11 @@ ${perElementMain()}
   var offset = 0u;
   var stride = 1u;
   var inside = true;
-  for (var d = i32(params.rank) - 1; d >= 0; d = d - 1) {
-    let size = dim(params.inShape, u32(d));
-    let before = dim(params.before, u32(d));
-    let outSize = before + size + dim(params.after, u32(d));
-    let at = rest % outSize;
-    rest /= outSize;
-    // u32 wrap-around makes coordinates left of the input large, so one comparison covers both sides.
-    inside = inside && at - before < size;
-    offset += (at - before) * stride;
-    stride *= size;
-  }
+${dims}
   out[i] = select(params.value, x_in[select(0u, offset, inside)], inside);
 }`,
-};
+  };
+});
 
 /**
  * Merges a dimension without padding into the one before it: coordinates (a, b) become a * size + b, and the outer
@@ -97,14 +139,17 @@ export function pad(rt: GpuRuntime, x: GpuStorage, p: PadParams): GpuStorage {
   const n = numel(p.inShape.map((size, d) => size + p.before[d] + p.after[d]));
   const out = rt.alloc(n, 'pad');
   const c = collapsePad(p);
+  const outShape = c.inShape.map((size, d) => c.before[d] + size + c.after[d]);
   const uniforms = {
     n,
     rank: c.inShape.length,
     value: p.value,
     inShape: rankArray(c.inShape, 'pad'),
     before: rankArray(c.before, 'pad'),
-    after: rankArray(c.after, 'pad'),
+    outShape: rankArray(outShape, 'pad'),
+    inv: reciprocals(outShape, 'pad'),
   };
-  rt.dispatch(padKernel, { x_in: x, out }, uniforms, grid1d(n, WG));
+  const variant = n < FAST_INDEX_LIMIT ? String(c.inShape.length) : 'exact';
+  rt.dispatch(padKernel(variant), { x_in: x, out }, uniforms, grid1d(n, WG));
   return out;
 }
