@@ -97,6 +97,12 @@ const geometries: [string, Conv2dParams][] = [
     'input shorter than the stride',
     conv({ n: 2, cIn: 2, h: 1, w: 5, cOut: 3, k: [1, 3], stride: [2, 2], pad: [0, 1] }),
   ],
+  // With 8 or more output channels, 1x1 and 3- or 4-wide taps run kernels whose taps are constants (conv2d-gemm.ts).
+  ['1x1, 12 -> 10 channels', conv({ n: 2, cIn: 12, h: 5, w: 7, cOut: 10, k: [1, 1] })],
+  [
+    '3x3 dilation 2 pad 2, 9 -> 8 channels',
+    conv({ n: 2, cIn: 9, h: 9, w: 10, cOut: 8, k: [3, 3], pad: [2, 2], dilation: [2, 2] }),
+  ],
   ['channels past one block: 20 -> 37, 11x13', conv({ n: 2, cIn: 20, h: 11, w: 13, cOut: 37, k: [3, 3], pad: [1, 1] })],
   [
     'conv_transpose 4x4 stride 2 pad 1 output_padding 1',
