@@ -120,7 +120,7 @@ export {
 } from './cavga/config.ts';
 export { Cavga } from './cavga/models/cavga.ts';
 export { CavgaTrainer, type Batch, type StepLosses } from './cavga/trainer.ts';
-export { trainLoop, type TrainingData, type TrainLoopOptions, type LoopEnd } from './cavga/train-loop.ts';
+export { trainLoop, type TrainingData, type TrainLoopOptions, type LoopEnd } from './anomaly/train-loop.ts';
 export { analyze, type Analysis } from './cavga/inference.ts';
 export { calibrate } from './cavga/calibration.ts';
 export {
@@ -130,23 +130,23 @@ export {
   type SavedConfig,
   type SavedModel,
 } from './cavga/saved-model.ts';
-export { builtinTrainingData, type BuiltinTrainingOptions } from './cavga/builtin-training.ts';
-export { DataError } from './cavga/data/errors.ts';
+export { builtinTrainingData, type BuiltinTrainingOptions } from './anomaly/builtin-training.ts';
+export { DataError } from './anomaly/data/errors.ts';
 export {
   preprocess,
   fromInterleaved,
   stack as stackImages,
   type Image,
   type Preprocessing,
-} from './cavga/data/image.ts';
-export { decodeImageBlob } from './cavga/data/image-blob.ts';
+} from './anomaly/data/image.ts';
+export { decodeImageBlob } from './anomaly/data/image-blob.ts';
 export {
   syntheticGood,
   syntheticDefect,
   SYNTHETIC_CATEGORIES,
   type SyntheticCategory,
-} from './cavga/data/synthetic-images.ts';
-export { imageRaster } from './cavga/report/image-grid.ts';
-export { heatmapRaster, overlayHeatmap, turbo } from './cavga/report/colormap.ts';
-export { lossCurves, type LossSeries } from './cavga/report/plots.ts';
-export type { Raster } from './cavga/report/raster.ts';
+} from './anomaly/data/synthetic-images.ts';
+export { imageRaster } from './anomaly/report/image-grid.ts';
+export { heatmapRaster, overlayHeatmap, turbo } from './anomaly/report/colormap.ts';
+export { lossCurves, type LossSeries } from './anomaly/report/plots.ts';
+export type { Raster } from './anomaly/report/raster.ts';

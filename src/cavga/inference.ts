@@ -23,7 +23,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 import { full } from '../tensor/creation.ts';
 import { tidy } from '../tensor/memory.ts';
 import { SCORING_MAPS, validateScoring, type Scoring } from './config.ts';
-import { gaussianBlur } from './gaussian-blur.ts';
+import { gaussianBlur } from '../anomaly/gaussian-blur.ts';
 import { gradCam, latentScore, upsampleAttention } from './gradcam.ts';
 import type { Cavga } from './models/cavga.ts';
 import { ssimMap } from './ssim.ts';

@@ -6,9 +6,9 @@ import { restoreCheckpoint, type TrainingState } from '../nn/checkpoint-state.ts
 import type { DecodedSafetensors } from '../nn/safetensors-format.ts';
 import { Generator } from '../tensor/creation.ts';
 import { cavgaConfig, type CavgaConfig } from './config.ts';
-import { DataError } from './data/errors.ts';
+import { DataError } from '../anomaly/data/errors.ts';
 import { Cavga } from './models/cavga.ts';
-import { emptyCalibration } from './models/error-calibration.ts';
+import { emptyCalibration } from '../anomaly/pixel-calibration.ts';
 import { CavgaTrainer } from './trainer.ts';
 
 export interface SavedConfig {

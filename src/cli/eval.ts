@@ -3,10 +3,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sameScoring, validateScoring } from '../cavga/config.ts';
-import { loadSplit } from '../cavga/data/index.ts';
+import { loadSplit } from '../anomaly/data/index.ts';
 import { helpText, parseOptions, UsageError, type OptionTable } from './args.ts';
 import { DATASETS, loadCategories, type DatasetKind } from './data-source.ts';
-import { calibrateOn, evaluateModel, scoringOf, scoringOptions } from './evaluate.ts';
+import { calibrateOn, evaluateModel, scoringOf, scoringOptions } from '../anomaly/evaluate.ts';
 import { loadModel } from './model-files.ts';
 import { writeReport } from './report-files.ts';
 

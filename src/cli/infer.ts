@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { tensor } from '../tensor/creation.ts';
 import { analyze } from '../cavga/inference.ts';
-import { loadImageFiles } from '../cavga/data/index.ts';
-import { encodePng, imageRaster, overlayHeatmap } from '../cavga/report/index.ts';
+import { loadImageFiles } from '../anomaly/data/index.ts';
+import { encodePng, imageRaster, overlayHeatmap } from '../anomaly/report/index.ts';
 import { helpText, parseOptions, UsageError, type OptionTable } from './args.ts';
 import { loadModel } from './model-files.ts';
 

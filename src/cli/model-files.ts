@@ -5,7 +5,7 @@ import { loadSafetensors } from '../nn/checkpoint-file.ts';
 import { loadCheckpoint, saveCheckpoint } from '../nn/checkpoint.ts';
 import type { CavgaTrainer } from '../cavga/trainer.ts';
 import { modelFromCheckpoint, trainingState, type SavedConfig, type SavedModel } from '../cavga/saved-model.ts';
-import { DataError } from '../cavga/data/index.ts';
+import { DataError } from '../anomaly/data/index.ts';
 
 export function saveTraining(path: string, trainer: CavgaTrainer, saved: SavedConfig, step: number): Promise<void> {
   return saveCheckpoint(path, { ...trainingState(trainer), step, config: saved });

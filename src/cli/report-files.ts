@@ -11,8 +11,8 @@ import {
   metricsReport,
   rocCurves,
   type LossSeries,
-} from '../cavga/report/index.ts';
-import type { CategoryEvaluation } from './evaluate.ts';
+} from '../anomaly/report/index.ts';
+import type { CategoryEvaluation } from '../anomaly/evaluate.ts';
 
 /** Loss series of every category's metrics.jsonl (total and reconstruction). */
 function lossSeries(out: string, categories: string[]): LossSeries[] {

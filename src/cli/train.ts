@@ -5,12 +5,12 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { tensor } from '../tensor/creation.ts';
 import { modelPresets, presetConfig, shortTraining, type CavgaConfig, type GradCamScore } from '../cavga/config.ts';
-import { loadSplit, DataError } from '../cavga/data/index.ts';
-import { trainLoop } from '../cavga/train-loop.ts';
-import { formatMetric, ProgressBar } from '../cavga/report/index.ts';
+import { loadSplit, DataError } from '../anomaly/data/index.ts';
+import { trainLoop } from '../anomaly/train-loop.ts';
+import { formatMetric, ProgressBar } from '../anomaly/report/index.ts';
 import { helpText, parseOptions, UsageError, type OptionTable, type Parsed } from './args.ts';
 import { DATASETS, loadCategories, type DatasetKind } from './data-source.ts';
-import { calibrateOn, evaluateModel, scoringOf, scoringOptions, type CategoryEvaluation } from './evaluate.ts';
+import { calibrateOn, evaluateModel, scoringOf, scoringOptions, type CategoryEvaluation } from '../anomaly/evaluate.ts';
 import { newTrainer, type SavedConfig } from '../cavga/saved-model.ts';
 import { resumeTraining, saveTraining } from './model-files.ts';
 import { writeReport } from './report-files.ts';

@@ -2,7 +2,7 @@
 // accuracy, and the per-category / mean tables.
 
 import { describe, expect, it } from 'vitest';
-import { auroc, roc } from '../../src/cavga/report/roc.ts';
+import { auroc, roc } from '../../src/anomaly/report/roc.ts';
 import {
   detectionAccuracy,
   evaluateCategory,
@@ -11,7 +11,7 @@ import {
   metricsJson,
   metricsMarkdown,
   metricsReport,
-} from '../../src/cavga/report/metrics.ts';
+} from '../../src/anomaly/report/metrics.ts';
 
 /** Mann-Whitney by brute force over all positive/negative pairs, ties counting half. */
 function pairwiseAuroc(scores: number[], labels: number[]): number {

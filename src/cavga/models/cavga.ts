@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor/tensor.ts';
 import { Linear, Module } from '../../nn/index.ts';
 import { latentSide, type CavgaConfig } from '../config.ts';
 import { DcganDecoder, DcganEncoder, Discriminator } from './dcgan.ts';
-import { ErrorCalibration } from './error-calibration.ts';
+import { ErrorCalibration } from '../../anomaly/pixel-calibration.ts';
 import { LatentHead, LatentToMap } from './latent.ts';
 import { ResidualDecoder, ResNet18Encoder } from './resnet.ts';
 

@@ -3,11 +3,11 @@
 // normal images' own spread at each pixel, so error the model makes on every normal image (an object's fine grooves, its
 // jittered edges) stops looking anomalous, while error where normal images agree with their reconstructions stands out.
 
-import { add, div, relu, sub } from '../../autograd/ops/index.ts';
-import { tensor } from '../../tensor/creation.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
-import { Module } from '../../nn/module.ts';
-import type { TensorValues } from '../../nn/safetensors-format.ts';
+import { add, div, relu, sub } from '../autograd/ops/index.ts';
+import { tensor } from '../tensor/creation.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { Module } from '../nn/module.ts';
+import type { TensorValues } from '../nn/safetensors-format.ts';
 
 /** The buffers of a calibration not yet computed: mean 0, spread 1, threshold 1, no images. */
 export function emptyCalibration(side: number): Record<'mean' | 'spread' | 'threshold' | 'images', TensorValues> {

@@ -14,8 +14,8 @@ import {
   type Scoring,
 } from '../cavga/config.ts';
 import type { Cavga } from '../cavga/models/cavga.ts';
-import type { Dataset } from '../cavga/data/index.ts';
-import type { OptionTable, Parsed } from './args.ts';
+import type { Dataset } from './data/index.ts';
+import type { OptionTable, Parsed } from '../cli/args.ts';
 import {
   encodePng,
   evaluateCategory,
@@ -25,7 +25,7 @@ import {
   type GridSample,
   type NamedRoc,
   type ReportSample,
-} from '../cavga/report/index.ts';
+} from './report/index.ts';
 
 export interface CategoryEvaluation {
   metrics: CategoryMetrics;

@@ -2,7 +2,7 @@
 // images are the ones `cavga train` reads from its cache (before 8-bit PNG rounding), pre-processed the same way.
 
 import { tensor } from '../tensor/creation.ts';
-import type { CavgaConfig } from './config.ts';
+import type { CavgaConfig } from '../cavga/config.ts';
 import { preprocess, stack } from './data/image.ts';
 import { syntheticCategory, syntheticGood, type SyntheticCategory } from './data/synthetic-images.ts';
 import type { TrainingData } from './train-loop.ts';

@@ -6,7 +6,7 @@ import { cat, reshape } from '../autograd/ops/index.ts';
 import { tidy } from '../tensor/memory.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { batchIndices } from './schedule.ts';
-import type { Batch, CavgaTrainer } from './trainer.ts';
+import type { Batch, CavgaTrainer } from '../cavga/trainer.ts';
 
 export interface TrainingData {
   /** Number of training examples. */
