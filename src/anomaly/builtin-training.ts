@@ -1,11 +1,10 @@
-// Training data for trainLoop straight from the built-in dataset's generator, with no files: how a browser trains. The
-// images are the ones `cavga train` reads from its cache (before 8-bit PNG rounding), pre-processed the same way.
+// Training data straight from the built-in dataset's generator, with no files: how a browser trains. The images are the
+// ones `cavga train` reads from its cache (before 8-bit PNG rounding), pre-processed the same way.
 
-import { tensor } from '../tensor/creation.ts';
-import type { CavgaConfig } from '../cavga/config.ts';
-import { preprocess, stack } from './data/image.ts';
+import { trainingData, type TrainingData } from './batch.ts';
+import { Dataset } from './data/dataset.ts';
 import { syntheticCategory, syntheticGood, type SyntheticCategory } from './data/synthetic-images.ts';
-import type { TrainingData } from './train-loop.ts';
+import type { DetectorSpec } from './detector.ts';
 
 export interface BuiltinTrainingOptions {
   category: SyntheticCategory;
@@ -14,29 +13,24 @@ export interface BuiltinTrainingOptions {
   seed: number;
 }
 
+/** The built-in training images for a detector of this input size and supervision (a CAVGA config will do). */
 export function builtinTrainingData(
-  config: CavgaConfig,
+  detector: Pick<DetectorSpec, 'imageSize' | 'channels' | 'supervision'>,
   { category, count, seed }: BuiltinTrainingOptions,
 ): TrainingData {
   syntheticCategory(category);
-  // Weakly supervised models learn from labelled anomalies, which the built-in training split does not have.
-  if (config.supervision !== 'unsupervised')
+  // Weakly supervised detectors learn from labelled anomalies, which the built-in training split does not have.
+  if (detector.supervision !== 'unsupervised')
     throw new Error(
       'built-in training data: only unsupervised models train on it (its training split has no anomalies)',
     );
-  const p = { size: config.imageSize, channels: config.channels, convertChannels: true };
-  const items = Array.from({ length: count }, (_, i) =>
-    preprocess(syntheticGood(seed, category, 'train', i, config.imageSize), `${category}/train/${i}`, p),
-  );
-  return {
-    count,
-    batch: (indices) => {
-      const { data, shape } = stack(
-        indices.map((i) => items[i]),
-        config.channels,
-        config.imageSize,
-      );
-      return { images: tensor(data, shape) };
-    },
-  };
+  const size = detector.imageSize;
+  const samples = Array.from({ length: count }, (_, i) => ({
+    path: `${category}/train/${i}`,
+    label: 0 as const,
+    defect: 'good',
+    image: syntheticGood(seed, category, 'train', i, size),
+  }));
+  const p = { size, channels: detector.channels, convertChannels: true };
+  return trainingData(Dataset.load(samples, p, `built-in ${category} training set`), false);
 }

@@ -12,6 +12,7 @@ import {
   metricsMarkdown,
   metricsReport,
 } from '../../src/anomaly/report/metrics.ts';
+import { PAPER_PROTOCOL_TITLE } from '../../src/cavga/detector.ts';
 
 /** Mann-Whitney by brute force over all positive/negative pairs, ties counting half. */
 function pairwiseAuroc(scores: number[], labels: number[]): number {
@@ -186,7 +187,7 @@ describe('evaluateCategory and the tables', () => {
   });
 
   it("adds the paper's protocol as a second table and a second JSON report", () => {
-    const report = metricsReport([a, b], [b, a]);
+    const report = metricsReport([a, b], { title: PAPER_PROTOCOL_TITLE, categories: [b, a] });
     expect(
       JSON.parse(metricsJson(report)).paperProtocol.categories.map((c: { category: string }) => c.category),
     ).toEqual(['digits', 'bottle']);
