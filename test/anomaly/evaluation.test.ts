@@ -18,6 +18,7 @@ import { tensor } from '../../src/tensor/creation.ts';
 import { expectClose, webgpu } from '../helpers/backends.ts';
 import { meanImageKind, MeanImageDetector } from '../helpers/mean-image-detector.ts';
 import { SIZE, SQUARE, squareDefects } from '../helpers/square-defects.ts';
+import { pairwiseAuroc } from '../helpers/pairwise-auroc.ts';
 
 let gpu: Backend;
 beforeAll(async () => {
@@ -27,21 +28,6 @@ beforeAll(async () => {
 const samples = squareDefects(6, 5, 5);
 const p = { size: SIZE, channels: 3 as const };
 const plane = SIZE * SIZE;
-
-/** Mann-Whitney AUROC by brute force over all positive/negative pairs, ties counting half. */
-function pairwiseAuroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  let wins = 0;
-  let pairs = 0;
-  for (let i = 0; i < scores.length; i++) {
-    if (labels[i] < 0.5) continue;
-    for (let j = 0; j < scores.length; j++) {
-      if (labels[j] > 0.5) continue;
-      pairs++;
-      wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
-    }
-  }
-  return wins / pairs;
-}
 
 /** The mean-image detector's maps and scores from its definition, in float64, on the datasets' pre-processed pixels. */
 function expected(train: Dataset, test: Dataset) {

@@ -13,21 +13,7 @@ import {
   metricsReport,
 } from '../../src/anomaly/report/metrics.ts';
 import { PAPER_PROTOCOL_TITLE } from '../../src/cavga/detector.ts';
-
-/** Mann-Whitney by brute force over all positive/negative pairs, ties counting half. */
-function pairwiseAuroc(scores: number[], labels: number[]): number {
-  let wins = 0;
-  let pairs = 0;
-  scores.forEach((p, i) => {
-    if (!labels[i]) return;
-    scores.forEach((n, j) => {
-      if (labels[j]) return;
-      pairs++;
-      wins += p > n ? 1 : p === n ? 0.5 : 0;
-    });
-  });
-  return wins / pairs;
-}
+import { pairwiseAuroc } from '../helpers/pairwise-auroc.ts';
 
 describe('auroc', () => {
   it('is 1 for a perfect ranking, 0 for a reversed one and 0.5 when every score ties', () => {

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { buildBrowser } from '../../scripts/build.ts';
 import * as source from '../../src/browser.ts';
 import { SIZE, squareDefects } from '../helpers/square-defects.ts';
+import { pairwiseAuroc } from '../helpers/pairwise-auroc.ts';
 
 type Library = typeof source;
 let bundle: Library;
@@ -43,11 +44,7 @@ describe('evaluation in the browser bundle', () => {
     expect(inBundle.calibrated).toBe(6);
     const { metrics, paperProtocol, pictures } = inBundle.evaluation;
     expect(metrics).toMatchObject({ category: 'squares', images: 8, anomalous: 4 });
-    let wins = 0;
-    for (let i = 4; i < 8; i++)
-      for (let j = 0; j < 4; j++)
-        wins += inBundle.scores[i] > inBundle.scores[j] ? 1 : inBundle.scores[i] === inBundle.scores[j] ? 0.5 : 0;
-    expect(metrics.imageAuroc).toBe(wins / 16);
+    expect(metrics.imageAuroc).toBe(pairwiseAuroc(inBundle.scores, [0, 0, 0, 0, 1, 1, 1, 1]));
     expect(Number.isFinite(metrics.pixelAuroc)).toBe(true);
     expect(paperProtocol?.title).toMatch(/^The paper's test protocol/);
     expect(pictures).toHaveLength(8);

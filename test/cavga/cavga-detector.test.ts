@@ -17,6 +17,7 @@ import type { Backend } from '../../src/tensor/backend.ts';
 import { withDevice } from '../../src/tensor/context.ts';
 import { expectClose, webgpu } from '../helpers/backends.ts';
 import { SIZE, squareDefects } from '../helpers/square-defects.ts';
+import { pairwiseAuroc } from '../helpers/pairwise-auroc.ts';
 
 let gpu: Backend;
 beforeAll(async () => {
@@ -115,12 +116,7 @@ describe('CavgaDetector', () => {
       const all = toBatch(test.batch([...test.labels.keys()])).images;
       const own = analyze(detector.model, all);
       const paper = analyze(detector.model, all, paperScoring(detector.config.cavga));
-      const auroc = (scores: ArrayLike<number>) => {
-        let wins = 0;
-        for (let i = 4; i < 8; i++)
-          for (let j = 0; j < 4; j++) wins += scores[i] > scores[j] ? 1 : scores[i] === scores[j] ? 0.5 : 0;
-        return wins / 16;
-      };
+      const auroc = (scores: ArrayLike<number>) => pairwiseAuroc(scores, test.labels);
       expect(evaluation.metrics.imageAuroc).toBe(auroc(await own.score.data()));
       expect(evaluation.paperProtocol!.title).toBe(PAPER_PROTOCOL_TITLE);
       expect(evaluation.paperProtocol!.metrics.imageAuroc).toBe(auroc(await paper.score.data()));
