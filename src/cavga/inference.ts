@@ -2,7 +2,7 @@
 // maximum of the anomaly map; the localisation map, up-sampled to the input, is 1 - A for unsupervised CAVGA, A_a for
 // the weakly supervised one, |A| for ADVAE, the reconstruction error or 1 - SSIM for the autoencoder baselines, or the
 // smoothed reconstruction error weighted by CAVGA's attention map ('attention-error'). Maps that keep the error's scale
-// can be standardised per pixel by the model's calibration on normal training images (see models/error-calibration.ts).
+// can be standardised per pixel by the model's calibration on normal training images (anomaly/pixel-calibration.ts).
 
 import {
   abs,

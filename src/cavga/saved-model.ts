@@ -1,6 +1,7 @@
 // A trained CAVGA model as one training checkpoint: the model, both optimisers and the noise generator, with the CAVGA
 // config and seed in its metadata, so a checkpoint alone rebuilds the model. No files here: the CLI reads them from disk
-// (cli/model-files.ts) and browsers from a file picker, both through modelFromCheckpoint.
+// (cli/model-files.ts) and browsers from a file picker, both through detectorFromCheckpoint (src/detectors.ts), which
+// comes here for CAVGA's (detector.ts).
 
 import { restoreCheckpoint, type TrainingState } from '../nn/checkpoint-state.ts';
 import type { DecodedSafetensors } from '../nn/safetensors-format.ts';
