@@ -1,5 +1,6 @@
-// Public API for browsers: the engine and CAVGA's model, training and inference, with no Node module on any import path
-// (npm run build bundles this file for browsers; src/index.ts adds the Node-only file functions to it).
+// Public API for browsers: the engine, the detectors (CAVGA among them) with their training, evaluation and pictures,
+// with no Node module on any import path (npm run build bundles this file for browsers; src/index.ts adds the Node-only
+// file functions to it).
 export { Tensor } from './tensor/tensor.ts';
 export {
   tensor,
@@ -104,6 +105,58 @@ export {
   type LoadedCheckpoint,
 } from './nn/checkpoint-state.ts';
 
+// What every detector shares: the Detector interface, datasets, calibration, training, evaluation, metrics and pictures
+export type {
+  Detector,
+  StepDetector,
+  OnePassDetector,
+  DetectorAnalysis,
+  DetectorKind,
+  DetectorSpec,
+  DetectorInput,
+  SavedDetector,
+  PaperProtocol,
+  StepLosses,
+  Supervision,
+} from './anomaly/detector.ts';
+export { detectorCheckpoint } from './anomaly/detector.ts';
+export type { SettingSpec, SettingTable, Settings } from './anomaly/settings.ts';
+export { toBatch, trainingData, type Batch, type TrainingData } from './anomaly/batch.ts';
+export { trainLoop, type TrainLoopOptions, type LoopEnd } from './anomaly/train-loop.ts';
+export { builtinTrainingData, type BuiltinTrainingOptions } from './anomaly/builtin-training.ts';
+export { calibrateOn, evaluateDetector, type CategoryEvaluation } from './anomaly/evaluate.ts';
+export { Dataset, type DataBatch } from './anomaly/data/dataset.ts';
+export type { Sample } from './anomaly/data/sample.ts';
+export { DataError } from './anomaly/data/errors.ts';
+export {
+  preprocess,
+  fromInterleaved,
+  stack as stackImages,
+  type Image,
+  type Preprocessing,
+} from './anomaly/data/image.ts';
+export { decodeImageBlob } from './anomaly/data/image-blob.ts';
+export {
+  syntheticGood,
+  syntheticDefect,
+  SYNTHETIC_CATEGORIES,
+  type SyntheticCategory,
+} from './anomaly/data/synthetic-images.ts';
+export {
+  metricsReport,
+  metricsMarkdown,
+  metricsJson,
+  type CategoryMetrics,
+  type MetricsReport,
+} from './anomaly/report/metrics.ts';
+export { imageRaster, sampleGrid, type GridSample } from './anomaly/report/image-grid.ts';
+export { heatmapRaster, overlayHeatmap, turbo } from './anomaly/report/colormap.ts';
+export { lossCurves, rocCurves, type LossSeries } from './anomaly/report/plots.ts';
+export type { Raster } from './anomaly/report/raster.ts';
+
+// Model names -> detectors, and checkpoints -> detectors
+export { DETECTORS, detectorKind, createDetector, detectorFromCheckpoint } from './detectors.ts';
+
 // CAVGA
 export {
   cavgaConfig,
@@ -119,8 +172,8 @@ export {
   type ModelName,
 } from './cavga/config.ts';
 export { Cavga } from './cavga/models/cavga.ts';
-export { CavgaTrainer, type Batch, type StepLosses } from './cavga/trainer.ts';
-export { trainLoop, type TrainingData, type TrainLoopOptions, type LoopEnd } from './cavga/train-loop.ts';
+export { CavgaTrainer } from './cavga/trainer.ts';
+export { CavgaDetector } from './cavga/detector.ts';
 export { analyze, type Analysis } from './cavga/inference.ts';
 export { calibrate } from './cavga/calibration.ts';
 export {
@@ -130,23 +183,3 @@ export {
   type SavedConfig,
   type SavedModel,
 } from './cavga/saved-model.ts';
-export { builtinTrainingData, type BuiltinTrainingOptions } from './cavga/builtin-training.ts';
-export { DataError } from './cavga/data/errors.ts';
-export {
-  preprocess,
-  fromInterleaved,
-  stack as stackImages,
-  type Image,
-  type Preprocessing,
-} from './cavga/data/image.ts';
-export { decodeImageBlob } from './cavga/data/image-blob.ts';
-export {
-  syntheticGood,
-  syntheticDefect,
-  SYNTHETIC_CATEGORIES,
-  type SyntheticCategory,
-} from './cavga/data/synthetic-images.ts';
-export { imageRaster } from './cavga/report/image-grid.ts';
-export { heatmapRaster, overlayHeatmap, turbo } from './cavga/report/colormap.ts';
-export { lossCurves, type LossSeries } from './cavga/report/plots.ts';
-export type { Raster } from './cavga/report/raster.ts';

@@ -16,8 +16,8 @@ import {
   weaklySupervisedSplit,
   type SplitSamples,
   type SyntheticCategory,
-} from '../cavga/data/index.ts';
-import { isDir, requireDir, subdirs } from '../cavga/data/files.ts';
+} from '../anomaly/data/index.ts';
+import { isDir, requireDir, subdirs } from '../anomaly/data/files.ts';
 
 export const DATASETS = ['builtin', 'mvtec', 'folder', 'mnist', 'cifar10'] as const;
 export type DatasetKind = (typeof DATASETS)[number];

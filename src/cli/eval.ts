@@ -2,26 +2,27 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sameScoring, validateScoring } from '../cavga/config.ts';
-import { loadSplit } from '../cavga/data/index.ts';
-import { helpText, parseOptions, UsageError, type OptionTable } from './args.ts';
+import { loadSplit } from '../anomaly/data/index.ts';
+import { calibrateOn, evaluateDetector } from '../anomaly/evaluate.ts';
+import { everySetting } from '../detectors.ts';
+import { helpText, parseOptions, refuseOthers, UsageError, type OptionTable } from './args.ts';
 import { DATASETS, loadCategories, type DatasetKind } from './data-source.ts';
-import { calibrateOn, evaluateModel, scoringOf, scoringOptions } from './evaluate.ts';
-import { loadModel } from './model-files.ts';
+import { loadDetector } from './model-files.ts';
 import { writeReport } from './report-files.ts';
 
-const options: OptionTable = {
+const common: OptionTable = {
   checkpoint: { type: 'string', help: 'a checkpoint written by cavga train (<run>/<category>/checkpoint.safetensors)' },
   dataset: { type: 'string', choices: DATASETS, default: 'builtin', help: 'data source' },
   data: { type: 'string', help: 'dataset folder' },
   categories: { type: 'string', help: 'categories or normal classes to evaluate on, comma separated' },
   'max-test': { type: 'integer', min: 1, help: 'at most this many test images (MNIST, CIFAR-10)' },
   out: { type: 'string', help: 'folder for the metrics and the report (default: beside the checkpoint, eval/)' },
-  ...scoringOptions(() => "(default: the checkpoint's)"),
 };
+// Every detector's test-time settings; the checkpoint's detector must take the ones given.
+const options: OptionTable = { ...common, ...everySetting((kind) => kind.scoringSettings) };
 
 export async function evaluate(argv: string[]): Promise<number> {
-  const { values: v, help } = parseOptions('eval', argv, options);
+  const { values: v, help, given } = parseOptions('eval', argv, options);
   if (help) {
     console.log(
       helpText(
@@ -36,39 +37,39 @@ export async function evaluate(argv: string[]): Promise<number> {
   const { init } = await import('../tensor/context.ts');
   await init();
   const checkpoint = v.checkpoint as string;
-  const { model, saved, step } = await loadModel(checkpoint);
-  const { imageSize, channels } = saved.cavga;
-  const scoring = scoringOf(v, saved.cavga);
+  const { detector, kind, step } = await loadDetector(checkpoint);
+  refuseOthers('eval', given, (name) => name in common || name in kind.scoringSettings, "this checkpoint's model");
   try {
-    validateScoring(scoring);
+    detector.setScoring(v);
   } catch (e) {
     throw new UsageError(`cavga eval: ${(e as Error).message}`);
   }
+  const { imageSize, channels } = detector;
   const categories = loadCategories({
     dataset: v.dataset as DatasetKind,
     path: v.data as string | undefined,
     categories: v.categories as string | undefined,
     imageSize,
     channels,
-    seed: saved.seed,
+    seed: detector.seed,
     weaklySupervised: false,
     maxTest: v['max-test'] as number | undefined,
   });
   const out = (v.out as string | undefined) ?? join(checkpoint, '..', 'eval');
   mkdirSync(out, { recursive: true });
   const evaluations = [];
-  // Standardised scoring other than the checkpoint's own needs statistics of its own: from each category's training images.
-  const recalibrate = scoring.standardize && (!model.calibration.calibrated || !sameScoring(scoring, saved.cavga));
+  // A scoring other than the checkpoint's own may need statistics of its own: from each category's training images.
+  const recalibrate = detector.needsCalibration;
   for (const category of categories) {
     const { test, train } = loadSplit(category.split, { size: imageSize, channels }, category.name);
     if (recalibrate)
-      console.log(`${category.name}: calibrated on ${await calibrateOn(model, train, scoring)} normal training images`);
-    evaluations.push(await evaluateModel(model, test, category.name, scoring));
+      console.log(`${category.name}: calibrated on ${await calibrateOn(detector, train)} normal training images`);
+    evaluations.push(await evaluateDetector(detector, test, category.name));
   }
   const markdown = writeReport(
     out,
     `CAVGA evaluation of ${checkpoint} (step ${step})`,
-    { checkpoint, ...saved, scoring },
+    { checkpoint, ...detector.config, scoring: detector.scoring },
     evaluations,
     [],
   );

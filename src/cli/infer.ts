@@ -2,12 +2,11 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { tensor } from '../tensor/creation.ts';
-import { analyze } from '../cavga/inference.ts';
-import { loadImageFiles } from '../cavga/data/index.ts';
-import { encodePng, imageRaster, overlayHeatmap } from '../cavga/report/index.ts';
+import { toBatch } from '../anomaly/batch.ts';
+import { loadImageFiles } from '../anomaly/data/index.ts';
+import { encodePng, imageRaster, overlayHeatmap } from '../anomaly/report/index.ts';
 import { helpText, parseOptions, UsageError, type OptionTable } from './args.ts';
-import { loadModel } from './model-files.ts';
+import { loadDetector } from './model-files.ts';
 
 const options: OptionTable = {
   checkpoint: { type: 'string', help: 'a checkpoint written by cavga train' },
@@ -31,24 +30,17 @@ export async function infer(argv: string[]): Promise<number> {
   if (!positionals.length) throw new UsageError('cavga infer: give one or more PNG images to score');
   const { init } = await import('../tensor/context.ts');
   await init();
-  const { model, saved } = await loadModel(v.checkpoint as string);
-  const { imageSize: size, channels } = saved.cavga;
+  const { detector } = await loadDetector(v.checkpoint as string);
+  const { imageSize: size, channels } = detector;
   const batch = loadImageFiles(positionals, { size, channels });
-  const result = analyze(model, tensor(batch.images, batch.shape));
+  const result = detector.analyze(toBatch(batch).images);
   const [scores, maps] = [await result.score.data(), await result.map.data()];
   const out = v.out as string;
   mkdirSync(out, { recursive: true });
   const plane = size * size;
-  if (saved.cavga.standardize) {
-    // The scale of a standardised score, on stderr so that stdout stays a plain table.
-    const [threshold, images] = await Promise.all([
-      model.calibration.threshold.item(),
-      model.calibration.images.item(),
-    ]);
-    console.error(
-      `scores are standardised reconstruction errors; the most extreme of the ${images} normal calibration images reached ${threshold.toFixed(2)} (heatmap 0.5)`,
-    );
-  }
+  // How to read the scores, on stderr so that stdout stays a plain table.
+  const scale = await detector.scoreScale?.();
+  if (scale) console.error(scale);
   console.log('score\theatmap\timage');
   positionals.forEach((path, k) => {
     const input = {

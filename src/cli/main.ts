@@ -1,7 +1,7 @@
 // The `cavga` command: train, eval and infer. Bad input prints one line naming the file or option and exits 1; no stack
 // trace unless CAVGA_DEBUG is set.
 
-import { DataError } from '../cavga/data/index.ts';
+import { DataError } from '../anomaly/data/index.ts';
 import { UsageError } from './args.ts';
 import { evaluate } from './eval.ts';
 import { infer } from './infer.ts';

@@ -10,9 +10,25 @@ import {
   metricsMarkdown,
   metricsReport,
   rocCurves,
+  sampleGrid,
   type LossSeries,
-} from '../cavga/report/index.ts';
-import type { CategoryEvaluation } from './evaluate.ts';
+  type ReportSample,
+} from '../anomaly/report/index.ts';
+import type { CategoryEvaluation } from '../anomaly/evaluate.ts';
+
+/** A category's pictures in one grid, as PNG (the run folder's <category>/samples.png). */
+export const picturesPng = (evaluation: CategoryEvaluation): Uint8Array => encodePng(sampleGrid(evaluation.pictures));
+
+/** Each picture alone and without a caption: the HTML report captions it. */
+function reportSamples({ category, pictures }: CategoryEvaluation): ReportSample[] {
+  return pictures.map((p) => ({
+    category,
+    score: p.score,
+    label: p.label,
+    defect: p.defect,
+    png: encodePng(sampleGrid([p], { captions: false })),
+  }));
+}
 
 /** Loss series of every category's metrics.jsonl (total and reconstruction). */
 function lossSeries(out: string, categories: string[]): LossSeries[] {
@@ -39,9 +55,10 @@ export function writeReport(
   evaluations: CategoryEvaluation[],
   categories: string[],
 ): string {
+  const second = evaluations.map((e) => e.paperProtocol);
   const paper =
-    evaluations.length && evaluations.every((e) => e.paperMetrics)
-      ? evaluations.map((e) => e.paperMetrics!)
+    evaluations.length && second.every((p) => p)
+      ? { title: second[0]!.title, categories: second.map((p) => p!.metrics) }
       : undefined;
   const report = metricsReport(
     evaluations.map((e) => e.metrics),
@@ -63,7 +80,7 @@ export function writeReport(
       metrics: report,
       lossCurves: losses,
       rocCurves: [{ title: 'image ROC', png: rocPng }],
-      samples: evaluations.flatMap((e) => e.samples),
+      samples: evaluations.flatMap(reportSamples),
     }),
   );
   return markdown;

@@ -2,7 +2,7 @@
 // depth, plain folders, IDX (raw and .gz), the `mnist` package's files, CIFAR-10 batches, the weakly supervised split,
 // batching, and every bad-input case with its message.
 
-import { batchIndices } from '../../src/cavga/schedule.ts';
+import { batchIndices } from '../../src/anomaly/schedule.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +30,7 @@ import {
   SYNTHETIC_CATEGORIES,
   type Image,
   type Sample,
-} from '../../src/cavga/data/index.ts';
+} from '../../src/anomaly/data/index.ts';
 
 const made: string[] = [];
 const tmp = () => {

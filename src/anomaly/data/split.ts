@@ -14,7 +14,7 @@ export function weaklySupervisedSplit({ train, test }: SplitSamples, { fraction 
     [...permutation(anomalous.length, keyedRng(seed, 'weak-split')).subarray(0, n)].map((k) => anomalous[k]),
   );
   return {
-    train: [...train, ...test.filter((_, i) => moved.has(i)).map((s) => ({ ...s, maskPath: null }))],
+    train: [...train, ...test.filter((_, i) => moved.has(i)).map((s) => ({ ...s, maskPath: null, mask: undefined }))],
     test: test.filter((_, i) => !moved.has(i)),
   };
 }

@@ -9,7 +9,8 @@ import { withDevice } from '../../src/tensor/context.ts';
 import { Generator, tensor } from '../../src/tensor/creation.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
 import { Cavga, CavgaTrainer, cavgaConfig, type CavgaConfig } from '../../src/cavga/index.ts';
-import { trainLoop, type TrainingData } from '../../src/cavga/train-loop.ts';
+import { trainLoop } from '../../src/anomaly/train-loop.ts';
+import type { TrainingData } from '../../src/anomaly/batch.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../src/nn/checkpoint.ts';
 import { randomValues, webgpu } from '../helpers/backends.ts';
 

@@ -1,5 +1,6 @@
 // Picture grids for the run folder and the HTML report: one row of tiles per test image (input, reconstruction,
-// attention, heatmap overlay, ground truth) under labelled columns, each row headed by its caption (score, label, defect).
+// attention, heatmap overlay, ground truth; each where there is one) under labelled columns, each row headed by its
+// caption (score, label, defect).
 
 import { drawText, fitText, GLYPH_HEIGHT, textWidth } from './bitmap-font.ts';
 import { heatmapRaster, overlayHeatmap } from './colormap.ts';
@@ -74,10 +75,11 @@ export function renderGrid(rows: GridRow[], options: GridOptions): Raster {
 
 export interface GridSample {
   input: PlanarImage;
-  reconstruction: PlanarImage;
-  /** Grad-CAM attention in [0, 1], one value a pixel; absent for the baselines that have none. */
+  /** What the detector expected the input to be; absent for detectors that do not reconstruct. */
+  reconstruction?: PlanarImage | null;
+  /** Grad-CAM attention in [0, 1], one value a pixel; absent for detectors that have none. */
   attention?: Float32Array | null;
-  /** The localisation map in [0, 1] (1 - A, A_a, |A| or the reconstruction error). */
+  /** The anomaly map in [0, 1] (for CAVGA: 1 - A, A_a, |A| or the reconstruction error). */
   map: Float32Array;
   /** Ground-truth mask (0 or 1 a pixel); absent where the dataset has none. */
   mask?: Float32Array | null;
@@ -102,18 +104,21 @@ export interface SampleGridOptions {
   captions?: boolean;
 }
 
-/** A grid of samples; the attention and ground-truth columns appear only when some sample has them. */
+/** A grid of samples; the reconstruction, attention and ground-truth columns appear only when some sample has them. */
 export function sampleGrid(samples: GridSample[], options: SampleGridOptions = {}): Raster {
+  const withReconstruction = samples.some((s) => s.reconstruction);
   const withAttention = samples.some((s) => s.attention);
   const withMask = samples.some((s) => s.mask);
-  const columns = ['input', 'reconstruction'];
+  const columns = ['input'];
+  if (withReconstruction) columns.push('reconstruction');
   if (withAttention) columns.push('attention');
   columns.push('heatmap');
   if (withMask) columns.push('ground truth');
   const rows = samples.map((s): GridRow => {
     const { width, height } = s.input;
     const input = imageRaster(s.input, options.range);
-    const tiles: (Raster | null)[] = [input, imageRaster(s.reconstruction, options.range)];
+    const tiles: (Raster | null)[] = [input];
+    if (withReconstruction) tiles.push(s.reconstruction ? imageRaster(s.reconstruction, options.range) : null);
     if (withAttention) tiles.push(s.attention ? heatmapRaster(s.attention, width, height) : null);
     tiles.push(overlayHeatmap(input, s.map, options.alpha));
     if (withMask) tiles.push(s.mask ? imageRaster({ width, height, channels: 1, data: s.mask }, [0, 1]) : null);

@@ -1,11 +1,11 @@
-// Datasets in memory and their batches. Every image is decoded and pre-processed once, when the dataset is loaded (the
-// datasets here are small); batches are copies gathered from that cache, in an order fixed by (seed, epoch), so a
-// resumed run sees the same batches as an uninterrupted one.
+// Datasets in memory and their batches. Every image is pre-processed once, when the dataset is loaded (the datasets here
+// are small); batches are copies gathered from that cache, in an order fixed by (seed, epoch), so a resumed run sees the
+// same batches as an uninterrupted one. No files here, so browsers build datasets from images they decoded themselves;
+// loader.ts reads samples' files in Node.
 
 import { DataError } from './errors.ts';
 import { preprocess, preprocessMask, type Image, type Preprocessing } from './image.ts';
-import { readPng } from './png.ts';
-import type { Sample, SplitSamples } from './sample.ts';
+import type { Sample } from './sample.ts';
 
 export interface DataBatch {
   images: Float32Array; // [n, c, s, s] in [-1, 1]
@@ -21,6 +21,27 @@ export interface ChannelReference {
   path: string;
 }
 
+/** Where a sample's pixels come from: its decoded image and mask, or (loader.ts) its files. */
+export interface SampleReader {
+  image(sample: Sample): Image;
+  /** Called only for samples that have a mask (`mask` or `maskPath`). */
+  mask(sample: Sample): Image;
+}
+
+/** Samples whose image (and mask, where there is one) are already decoded: what a browser gives. */
+export const inMemory: SampleReader = {
+  image: (sample) => {
+    if (!sample.image) throw new DataError(`${sample.path}: no decoded image (files are read by loadSplit in Node)`);
+    return sample.image;
+  },
+  mask: (sample) => {
+    if (!sample.mask) throw new DataError(`${sample.maskPath}: no decoded mask (files are read by loadSplit in Node)`);
+    return sample.mask;
+  },
+};
+
+const hasMask = (s: Sample): boolean => Boolean(s.mask || s.maskPath);
+
 export class Dataset {
   private constructor(
     readonly samples: readonly Sample[],
@@ -33,19 +54,26 @@ export class Dataset {
   ) {}
 
   /**
-   * Decodes and pre-processes every sample. Masks are kept when every anomalous sample has one (normal samples get
-   * all-zero masks); otherwise the dataset has none. `name` says which set an empty list was meant to be.
+   * Pre-processes every sample, reading its pixels through `read` (decoded images by default). Masks are kept when every
+   * anomalous sample has one (normal samples get all-zero masks); otherwise the dataset has none. `name` says which set
+   * an empty list was meant to be.
    */
-  static load(samples: readonly Sample[], p: Preprocessing, name: string, reference?: ChannelReference): Dataset {
+  static load(
+    samples: readonly Sample[],
+    p: Preprocessing,
+    name: string,
+    reference?: ChannelReference,
+    read: SampleReader = inMemory,
+  ): Dataset {
     if (samples.length === 0) throw new DataError(`${name}: no images`);
     const per = p.channels * p.size * p.size;
     const plane = p.size * p.size;
-    const withMasks = samples.some((s) => s.maskPath) && samples.every((s) => s.label === 0 || s.maskPath);
+    const withMasks = samples.some(hasMask) && samples.every((s) => s.label === 0 || hasMask(s));
     const images = new Float32Array(samples.length * per);
     const masks = withMasks ? new Float32Array(samples.length * plane) : null;
     let source = reference;
     samples.forEach((sample, i) => {
-      const img: Image = sample.image ?? readPng(sample.path);
+      const img = read.image(sample);
       source ??= { channels: img.channels, path: sample.path };
       if (img.channels !== source.channels) {
         throw new DataError(
@@ -53,11 +81,11 @@ export class Dataset {
         );
       }
       images.set(preprocess(img, sample.path, p), i * per);
-      if (masks && sample.maskPath) {
-        const mask = readPng(sample.maskPath);
+      if (masks && hasMask(sample)) {
+        const mask = read.mask(sample);
         if (mask.width !== img.width || mask.height !== img.height) {
           throw new DataError(
-            `${sample.maskPath}: mask is ${mask.width}x${mask.height} but its image ${sample.path} is ${img.width}x${img.height}`,
+            `${sample.maskPath ?? `${sample.path}'s mask`}: mask is ${mask.width}x${mask.height} but its image ${sample.path} is ${img.width}x${img.height}`,
           );
         }
         masks.set(preprocessMask(mask, p.size), i * plane);
@@ -94,17 +122,4 @@ export class Dataset {
     }
     return { images, shape: [n, this.channels, this.size, this.size], labels, masks, paths };
   }
-}
-
-/** Loads a train/test split with one pre-processing; both sets must share one channel count. */
-export function loadSplit(split: SplitSamples, p: Preprocessing, name: string): { train: Dataset; test: Dataset } {
-  const train = Dataset.load(split.train, p, `${name}: training set`);
-  return { train, test: Dataset.load(split.test, p, `${name}: test set`, train.source) };
-}
-
-/** Image files for inference, pre-processed exactly as in training and evaluation. */
-export function loadImageFiles(paths: string[], p: Preprocessing): DataBatch {
-  const samples: Sample[] = paths.map((path) => ({ path, label: 0, defect: 'unknown', maskPath: null }));
-  const data = Dataset.load(samples, p, 'input images');
-  return data.batch(paths.map((_, i) => i));
 }

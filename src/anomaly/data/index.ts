@@ -20,7 +20,8 @@ export { loadMnist, loadMnistPackage, findMnistPackage } from './mnist.ts';
 export { loadCifar10, CIFAR10_CLASSES } from './cifar10.ts';
 export type { OneClassOptions } from './one-class.ts';
 export { weaklySupervisedSplit } from './split.ts';
-export { Dataset, loadSplit, loadImageFiles, type DataBatch } from './loader.ts';
+export { Dataset, inMemory, type DataBatch, type SampleReader } from './dataset.ts';
+export { loadSplit, loadImageFiles } from './loader.ts';
 export { ensureSynthetic, SYNTHETIC_VERSION, type SyntheticOptions, type SyntheticCounts } from './synthetic.ts';
 export {
   SYNTHETIC_CATEGORIES,

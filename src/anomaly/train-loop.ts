@@ -1,22 +1,17 @@
-// The training loop around CavgaTrainer: deterministic batches, one readback per step for the logged losses, periodic
-// checkpoints, a clean stop on request (Ctrl-C, SIGTERM) and on a non-finite loss. The same seed and adapter give the
-// same run whether or not it was interrupted and resumed.
+// The training loop of detectors that learn by steps (CAVGA, the autoencoders): deterministic batches, one readback per
+// step for the logged losses, periodic checkpoints, a clean stop on request (Ctrl-C, SIGTERM) and on a non-finite loss.
+// The same seed and adapter give the same run whether or not it was interrupted and resumed.
 
 import { cat, reshape } from '../autograd/ops/index.ts';
 import { tidy } from '../tensor/memory.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import type { Batch, TrainingData } from './batch.ts';
+import type { StepLosses } from './detector.ts';
 import { batchIndices } from './schedule.ts';
-import type { Batch, CavgaTrainer } from './trainer.ts';
-
-export interface TrainingData {
-  /** Number of training examples. */
-  count: number;
-  /** The examples at these indices as device tensors (the loop disposes them). */
-  batch(indices: number[]): Batch;
-}
 
 export interface TrainLoopOptions {
-  trainer: CavgaTrainer;
+  /** A step-trained detector, or any trainer with its step (CavgaTrainer). */
+  trainer: { step(batch: Batch): StepLosses };
   data: TrainingData;
   batchSize: number;
   steps: number;

@@ -2,7 +2,7 @@
 // inline, so the file can be mailed or archived alone and opens offline without a single external request.
 
 import { describeSample } from './image-grid.ts';
-import { metricsRows, PAPER_PROTOCOL_TITLE, type MetricsReport } from './metrics.ts';
+import { metricsRows, type MetricsReport } from './metrics.ts';
 
 export interface ReportFigure {
   title: string;
@@ -91,7 +91,7 @@ export function htmlReport(input: HtmlReportInput): string {
     '<h2>Metrics</h2>',
     metricsTable(input.metrics),
     ...(input.metrics.paperProtocol
-      ? [`<h3>${escapeHtml(PAPER_PROTOCOL_TITLE)}</h3>`, metricsTable(input.metrics.paperProtocol)]
+      ? [`<h3>${escapeHtml(input.metrics.paperProtocol.title)}</h3>`, metricsTable(input.metrics.paperProtocol)]
       : []),
     '<p>IoU: mean over anomalous images of the IoU of map &gt; 0.5 and mask; pooled: over all test pixels. ' +
       'Detection accuracy: scores min-max normalised over the test set, threshold 0.5, mean of the accuracy on ' +

@@ -143,21 +143,26 @@ export function meanMetrics(categories: CategoryMetrics[]): CategoryMetrics {
 export interface MetricsReport {
   categories: CategoryMetrics[];
   mean: CategoryMetrics;
-  /** The same models under the paper's test protocol, where the run scored them otherwise. */
-  paperProtocol?: MetricsReport;
+  /** The same models under their paper's test protocol, where the run scored them otherwise; `title` says what it is. */
+  paperProtocol?: ProtocolReport;
 }
 
-export function metricsReport(categories: CategoryMetrics[], paperProtocol?: CategoryMetrics[]): MetricsReport {
+export interface ProtocolReport extends MetricsReport {
+  title: string;
+}
+
+export function metricsReport(
+  categories: CategoryMetrics[],
+  paperProtocol?: { title: string; categories: CategoryMetrics[] },
+): MetricsReport {
   return {
     categories,
     mean: meanMetrics(categories),
-    ...(paperProtocol && { paperProtocol: metricsReport(paperProtocol) }),
+    ...(paperProtocol && {
+      paperProtocol: { title: paperProtocol.title, ...metricsReport(paperProtocol.categories) },
+    }),
   };
 }
-
-/** What the second table of a report is. */
-export const PAPER_PROTOCOL_TITLE =
-  "The paper's test protocol on the same models (image score mean |x - x_hat|, map 1 - A; A_a when weakly supervised)";
 
 /** Pretty-printed JSON; undefined metrics become null. */
 export function metricsJson(report: MetricsReport): string {
@@ -199,6 +204,6 @@ export function metricsMarkdown(report: MetricsReport): string {
   const table =
     [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n') + '\n';
   return report.paperProtocol
-    ? `${table}\n${PAPER_PROTOCOL_TITLE}:\n\n${metricsMarkdown(report.paperProtocol)}`
+    ? `${table}\n${report.paperProtocol.title}:\n\n${metricsMarkdown(report.paperProtocol)}`
     : table;
 }

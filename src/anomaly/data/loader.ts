@@ -1,0 +1,26 @@
+// Datasets from files (Node): a train/test split's samples and image files for inference, their PNGs read as the
+// datasets are loaded (dataset.ts).
+
+import { Dataset, type DataBatch, type SampleReader } from './dataset.ts';
+import type { Preprocessing } from './image.ts';
+import { readPng } from './png.ts';
+import type { Sample, SplitSamples } from './sample.ts';
+
+/** Samples' PNG files; records of IDX and CIFAR-10 files come decoded. */
+const files: SampleReader = {
+  image: (sample) => sample.image ?? readPng(sample.path),
+  mask: (sample) => sample.mask ?? readPng(sample.maskPath!),
+};
+
+/** Loads a train/test split with one pre-processing; both sets must share one channel count. */
+export function loadSplit(split: SplitSamples, p: Preprocessing, name: string): { train: Dataset; test: Dataset } {
+  const train = Dataset.load(split.train, p, `${name}: training set`, undefined, files);
+  return { train, test: Dataset.load(split.test, p, `${name}: test set`, train.source, files) };
+}
+
+/** Image files for inference, pre-processed exactly as in training and evaluation. */
+export function loadImageFiles(paths: string[], p: Preprocessing): DataBatch {
+  const samples: Sample[] = paths.map((path) => ({ path, label: 0, defect: 'unknown', maskPath: null }));
+  const data = Dataset.load(samples, p, 'input images', undefined, files);
+  return data.batch(paths.map((_, i) => i));
+}
