@@ -19,7 +19,7 @@ export {
 } from './tensor/creation.ts';
 export { tidy, keep, dispose } from './tensor/memory.ts';
 export { init, getBackend, setDefaultDevice, withDevice, type DeviceName } from './tensor/context.ts';
-export { releaseWebGPU, formatAdapter, type WebGPUOptions, type AdapterDescription } from './tensor/device.ts';
+export { releaseWebGPU, formatAdapter, type WebGPUOptions, type AdapterDescription } from './kernels/device.ts';
 export type { Backend, MemoryInfo } from './tensor/backend.ts';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/graph.ts';
 export { grad, backward, type GradOptions } from './autograd/engine.ts';

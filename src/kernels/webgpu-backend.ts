@@ -19,7 +19,7 @@ import type {
   Storage,
   UnaryOp,
 } from '../tensor/backend.ts';
-import { acquireDevice, type WebGPUOptions } from '../tensor/device.ts';
+import { acquireDevice, type WebGPUOptions } from './device.ts';
 import { GpuRuntime, GpuStorage } from './runtime.ts';
 import { batchNormBackwardInput, batchNormBackwardSums, batchNormStats, channelAffine } from './wgsl/batchnorm.ts';
 import { binary, where } from './wgsl/binary.ts';
@@ -44,7 +44,7 @@ export class WebGPUBackend implements Backend {
   readonly name = 'webgpu';
   readonly rt: GpuRuntime;
 
-  private constructor(device: GPUDevice, info: import('../tensor/device.ts').AdapterDescription) {
+  private constructor(device: GPUDevice, info: import('./device.ts').AdapterDescription) {
     this.rt = new GpuRuntime(device, info, this);
   }
 

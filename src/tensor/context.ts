@@ -2,8 +2,8 @@
 
 import { WebGPUBackend } from '../kernels/webgpu-backend.ts';
 import type { Backend } from './backend.ts';
-import { ReferenceBackend } from './reference/backend.ts';
-import type { WebGPUOptions } from './device.ts';
+import { ReferenceBackend } from '../reference/backend.ts';
+import type { WebGPUOptions } from '../kernels/device.ts';
 
 export type DeviceName = 'cpu' | 'webgpu';
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Conv2dParams, MatmulParams, Pool2dParams, Storage } from '../../src/tensor/backend.ts';
 import { threefry2x32 } from '../../src/tensor/random.ts';
-import { ReferenceBackend } from '../../src/tensor/reference/backend.ts';
+import { ReferenceBackend } from '../../src/reference/backend.ts';
 import { broadcastStrides, contiguousStrides, numel, type Shape } from '../../src/tensor/shape.ts';
 
 const cpu = new ReferenceBackend();

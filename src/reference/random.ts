@@ -1,8 +1,8 @@
 // Counter-based random draws: element i is a pure function of (seed, offset + i), so any slice of a stream can be
 // regenerated and the WebGPU backend produces the same bits.
 
-import type { RandomParams } from '../backend.ts';
-import { normalFromBits, splitSeed, threefry2x32, uniformFromBits } from '../random.ts';
+import type { RandomParams } from '../tensor/backend.ts';
+import { normalFromBits, splitSeed, threefry2x32, uniformFromBits } from '../tensor/random.ts';
 
 export function random(p: RandomParams): Float64Array {
   const [k0, k1] = splitSeed(p.seed);

@@ -20,7 +20,7 @@ import type {
   SgdParams,
   Storage,
   UnaryOp,
-} from '../backend.ts';
+} from '../tensor/backend.ts';
 import * as bn from './batchnorm.ts';
 import * as conv from './conv.ts';
 import * as elementwise from './elementwise.ts';
