@@ -5,6 +5,9 @@
 
 import type { Shape } from './shape.ts';
 
+/** The devices a tensor can live on: 'cpu' is the float64 reference backend, 'webgpu' the WGSL kernels. */
+export type DeviceName = 'cpu' | 'webgpu';
+
 /** A flat array of elements owned by one backend. */
 export interface Storage {
   readonly size: number;
@@ -170,7 +173,7 @@ export interface MemoryInfo {
 }
 
 export interface Backend {
-  readonly name: 'cpu' | 'webgpu';
+  readonly name: DeviceName;
   upload(data: ArrayLike<number>): Storage;
   /** Values as float32 (webgpu) or float64 (cpu). */
   read(s: Storage): Promise<Float32Array | Float64Array>;

@@ -3,9 +3,9 @@
 
 import { describe, it, beforeAll } from 'vitest';
 import { grad } from '../../src/autograd/engine.ts';
-import * as ops from '../../src/autograd/ops/index.ts';
+import * as ops from '../../src/autograd/index.ts';
 import { batchNorm } from '../../src/nn/functional/normalization.ts';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { tensor } from '../../src/tensor/creation.ts';
 import { tidy } from '../../src/tensor/memory.ts';
 import type { Backend } from '../../src/tensor/backend.ts';

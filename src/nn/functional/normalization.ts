@@ -3,7 +3,7 @@
 
 import { grad } from '../../autograd/engine.ts';
 import { isGradEnabled, noGrad, record } from '../../autograd/graph.ts';
-import { add, addScalar, mean, mul, mulScalar, neg, reshape, rsqrt, square, sub } from '../../autograd/ops/index.ts';
+import { add, addScalar, mean, mul, mulScalar, neg, reshape, rsqrt, square, sub } from '../../autograd/index.ts';
 import { formatShape } from '../../tensor/shape.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 
