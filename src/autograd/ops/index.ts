@@ -8,3 +8,4 @@ export * from './matmul.ts';
 export * from './conv.ts';
 export * from './pool.ts';
 export * from './copy.ts';
+export * from './batchnorm.ts';
