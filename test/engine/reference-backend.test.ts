@@ -66,6 +66,19 @@ describe('reference backend: storage', () => {
     expect(() => cpu.release(s)).toThrow(/already released/);
     await expect(cpu.read(s)).rejects.toThrow(/already released/);
   });
+
+  it("another backend's storage is refused in any argument position, naming the primitive", () => {
+    const foreign = { size: 4, backend: { name: 'webgpu' } } as unknown as Storage;
+    const p = { n: 1, c: 2, hw: 2 };
+    const [x, c2] = [up([1, 2, 3, 4]), up([0, 1])];
+    expect(() => cpu.batchNormBackwardInput(x, x, c2, c2, c2, c2, foreign, p)).toThrow(
+      /^batch_norm_backward_input: operand lives on the webgpu backend, not cpu$/,
+    );
+    expect(() => cpu.where(x, foreign, x, { outShape: [4], strides: [[1], [1], [1]] })).toThrow(
+      /^where: operand lives on the webgpu backend/,
+    );
+    expect(() => cpu.unary('exp', foreign, 0)).toThrow(/^exp: operand lives on the webgpu backend/);
+  });
 });
 
 describe('reference backend: element-wise', () => {
