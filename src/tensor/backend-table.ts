@@ -41,10 +41,15 @@ export function tableBackend<S, Leading extends unknown[]>(table: PrimitiveTable
     static {
       for (const name of Object.keys(table) as PrimitiveName[]) {
         const implementation = table[name] as (...args: unknown[]) => S | Record<string, S>;
+        const named = opName(name);
         const primitive = function (this: TableBackend, ...args: unknown[]) {
           // unary, binary and reduce take their op first: errors name that op.
-          const op = typeof args[0] === 'string' ? args[0] : opName(name);
-          const result = implementation(...this.leading(), ...args.map((a) => (isStorage(a) ? this.own(a, op) : a)));
+          const op = typeof args[0] === 'string' ? args[0] : named;
+          for (let i = 0; i < args.length; i++) {
+            const arg = args[i];
+            if (isStorage(arg)) args[i] = this.own(arg, op);
+          }
+          const result = implementation(...this.leading(), ...args);
           // One storage, or a plain object of them ({ values, indices }).
           if (Object.getPrototypeOf(result) !== Object.prototype) return this.wrap(result as S);
           return Object.fromEntries(Object.entries(result as Record<string, S>).map(([k, r]) => [k, this.wrap(r)]));
