@@ -19,11 +19,21 @@ export {
   type RandomOptions,
 } from './tensor/creation.ts';
 export { tidy, keep, dispose } from './tensor/memory.ts';
-export { init, getBackend, setDefaultDevice, withDevice, type DeviceName } from './tensor/context.ts';
-export { releaseWebGPU, formatAdapter, type WebGPUOptions, type AdapterDescription } from './tensor/device.ts';
+export {
+  init,
+  getBackend,
+  setDefaultDevice,
+  withDevice,
+  releaseWebGPU,
+  formatAdapter,
+  sync,
+  memory,
+  type DeviceName,
+  type WebGPUOptions,
+  type AdapterDescription,
+} from './devices.ts';
 export type { Backend, MemoryInfo } from './tensor/backend.ts';
-export { noGrad, isGradEnabled, setGradEnabled } from './autograd/graph.ts';
-export { grad, backward, type GradOptions } from './autograd/engine.ts';
+export { noGrad, isGradEnabled, setGradEnabled, grad, backward, type GradOptions } from './autograd/index.ts';
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck.ts';
 export {
   add,
@@ -82,21 +92,8 @@ export {
   globalAvgPool2d,
   detach,
   clone,
-} from './autograd/ops/index.ts';
+} from './autograd/index.ts';
 export * as F from './nn/functional/index.ts';
-
-import { getBackend, type DeviceName } from './tensor/context.ts';
-import type { MemoryInfo } from './tensor/backend.ts';
-
-/** Waits until a backend (the default one when not named) has finished the work recorded so far. */
-export function sync(device?: DeviceName): Promise<void> {
-  return getBackend(device).sync();
-}
-
-/** Live and peak bytes, live storages and pooled bytes of a backend (the default one when not named). */
-export function memory(device?: DeviceName): MemoryInfo {
-  return getBackend(device).memory();
-}
 export * as nn from './nn/index.ts';
 export {
   checkpointContents,

@@ -34,7 +34,7 @@ export async function evaluate(argv: string[]): Promise<number> {
     return 0;
   }
   if (!v.checkpoint) throw new UsageError('cavga eval: --checkpoint is required (see cavga eval --help)');
-  const { init } = await import('../tensor/context.ts');
+  const { init } = await import('../devices.ts');
   await init();
   const checkpoint = v.checkpoint as string;
   const { detector, kind, step } = await loadDetector(checkpoint);

@@ -28,7 +28,7 @@ export async function infer(argv: string[]): Promise<number> {
   }
   if (!v.checkpoint) throw new UsageError('cavga infer: --checkpoint is required (see cavga infer --help)');
   if (!positionals.length) throw new UsageError('cavga infer: give one or more PNG images to score');
-  const { init } = await import('../tensor/context.ts');
+  const { init } = await import('../devices.ts');
   await init();
   const { detector } = await loadDetector(v.checkpoint as string);
   const { imageSize: size, channels } = detector;

@@ -156,7 +156,7 @@ export async function train(argv: string[]): Promise<number> {
     throw new UsageError(`cavga train: nothing to resume in ${out} (no config.json)`);
   }
 
-  const { init } = await import('../tensor/context.ts');
+  const { init } = await import('../devices.ts');
   const gpu = await init();
   log(`adapter: ${gpu.rt.info.description || gpu.rt.info.vendor}`);
   const weak = spec.supervision === 'weakly';

@@ -3,7 +3,7 @@
 
 import type { Storage, Backend } from '../tensor/backend.ts';
 import { BufferPool } from '../tensor/buffer-pool.ts';
-import type { AdapterDescription } from '../tensor/device.ts';
+import type { AdapterDescription } from './device.ts';
 import { packUniforms, reflectShader, type ShaderInterface, type UniformValues } from './reflect.ts';
 
 /** What a kernel file provides: a display name, a cache key (name plus variant flags) and its WGSL. */

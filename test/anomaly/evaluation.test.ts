@@ -13,7 +13,7 @@ import { detectorFromCheckpoint } from '../../src/detectors.ts';
 import { checkpointContents } from '../../src/nn/checkpoint-state.ts';
 import { decodeSafetensors, encodeSafetensors, type TensorValues } from '../../src/nn/safetensors-format.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { tensor } from '../../src/tensor/creation.ts';
 import { expectClose, webgpu } from '../helpers/backends.ts';
 import { meanImageKind, MeanImageDetector } from '../helpers/mean-image-detector.ts';

@@ -5,7 +5,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { Generator, tensor } from '../../src/tensor/creation.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
 import { Cavga, CavgaTrainer, cavgaConfig, type CavgaConfig } from '../../src/cavga/index.ts';

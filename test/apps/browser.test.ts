@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { init } from '../../src/tensor/context.ts';
+import { init } from '../../src/devices.ts';
 import { toBatch } from '../../src/anomaly/batch.ts';
 import { presetConfig } from '../../src/cavga/config.ts';
 import { CavgaDetector } from '../../src/cavga/detector.ts';

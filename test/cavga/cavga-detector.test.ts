@@ -14,7 +14,7 @@ import { createDetector, DETECTORS, detectorFromCheckpoint, everySetting } from 
 import { checkpointContents } from '../../src/nn/checkpoint-state.ts';
 import { decodeSafetensors, encodeSafetensors, type TensorValues } from '../../src/nn/safetensors-format.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { expectClose, webgpu } from '../helpers/backends.ts';
 import { SIZE, squareDefects } from '../helpers/square-defects.ts';
 import { pairwiseAuroc } from '../helpers/pairwise-auroc.ts';

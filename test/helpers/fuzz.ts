@@ -104,7 +104,10 @@ export function fuzz<T>(
         !(e instanceof RangeError) &&
         !(e as Error).message.includes('\n') &&
         options.names.test((e as Error).message);
-      if (!ok) throw new Error(`fuzz case ${index} (${input.length} bytes): not a one-line refusal: ${String(e)}`);
+      if (!ok)
+        throw new Error(`fuzz case ${index} (${input.length} bytes): not a one-line refusal: ${String(e)}`, {
+          cause: e,
+        });
       outcome.refused++;
       continue;
     } finally {

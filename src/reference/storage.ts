@@ -1,7 +1,7 @@
 // Float64 storage of the reference backend and its memory counters. Bytes are counted at 4 per element, the float32
 // size the tensor stands for, so memory figures read the same on both backends.
 
-import type { Backend, Storage } from '../backend.ts';
+import type { Backend, Storage } from '../tensor/backend.ts';
 
 export class ReferenceStorage implements Storage {
   readonly size: number;

@@ -1,7 +1,7 @@
 // Float64 pooling and its adjoints. Max pooling records, per output, the flat index (y * w + x) of the chosen input
 // within its plane; scatter and gather reuse it, so they are exact adjoints of each other.
 
-import type { Pool2dParams } from '../backend.ts';
+import type { Pool2dParams } from '../tensor/backend.ts';
 
 /** Visits every in-image window tap with flat input and output indices; padding taps are skipped. */
 function forEachWindowTap(p: Pool2dParams, fn: (xi: number, yi: number, at: number) => void): void {

@@ -1,8 +1,8 @@
 // Element-wise primitives. The per-element functions come from the shared op table, so the reference and the WGSL
 // kernels compute the same formulas; operands are read through broadcast strides (0 on broadcast dimensions).
 
-import type { BinaryOp, BroadcastParams, UnaryOp } from '../backend.ts';
-import { binaryOps, unaryOps } from '../elementwise.ts';
+import type { BinaryOp, BroadcastParams, UnaryOp } from '../tensor/backend.ts';
+import { binaryOps, unaryOps } from '../tensor/elementwise.ts';
 import { stridedOffsets } from './strided.ts';
 
 export function unary(op: UnaryOp, x: Float64Array, alpha: number): Float64Array {

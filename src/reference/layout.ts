@@ -1,7 +1,7 @@
 // Reductions and data movement: reduce over axes, strided gather (permute, slice, expand) and constant padding.
 
-import type { GatherParams, PadParams, ReduceOp, ReduceParams } from '../backend.ts';
-import { contiguousStrides, numel } from '../shape.ts';
+import type { GatherParams, PadParams, ReduceOp, ReduceParams } from '../tensor/backend.ts';
+import { contiguousStrides, numel } from '../tensor/shape.ts';
 import { stridedOffsets } from './strided.ts';
 
 const identity: Record<ReduceOp, number> = { sum: 0, mean: 0, max: -Infinity, min: Infinity };

@@ -1,8 +1,12 @@
-// Counter-based random draws: element i is a pure function of (seed, offset + i), so any slice of a stream can be
-// regenerated and the WebGPU backend produces the same bits.
+// Constants and counter-based random draws. Element i of a draw is a pure function of (seed, offset + i), so any slice
+// of a stream can be regenerated and the WebGPU backend produces the same bits.
 
-import type { RandomParams } from '../backend.ts';
-import { normalFromBits, splitSeed, threefry2x32, uniformFromBits } from '../random.ts';
+import type { RandomParams } from '../tensor/backend.ts';
+import { normalFromBits, splitSeed, threefry2x32, uniformFromBits } from '../tensor/random.ts';
+
+export function fill(size: number, value: number): Float64Array {
+  return new Float64Array(size).fill(value);
+}
 
 export function random(p: RandomParams): Float64Array {
   const [k0, k1] = splitSeed(p.seed);

@@ -2,7 +2,7 @@
 // grad-input and grad-weight are the exact adjoints of conv2d. Grad-input writes only where some tap lands, so input
 // rows and columns past the last window (conv_transpose2d's output_padding) stay 0.
 
-import type { Conv2dParams } from '../backend.ts';
+import type { Conv2dParams } from '../tensor/backend.ts';
 
 /** Visits every (n, co, oy, ox, ci, ky, kx) whose input position lies inside the image, with flat x, w and y indices. */
 function forEachTap(p: Conv2dParams, fn: (xi: number, wi: number, yi: number) => void): void {

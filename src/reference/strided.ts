@@ -1,6 +1,6 @@
 // Strided index arithmetic shared by the element-wise and layout primitives.
 
-import type { Shape } from '../shape.ts';
+import type { Shape } from '../tensor/shape.ts';
 
 /**
  * For every element of `shape` in row-major order, its offset base + sum_j idx_j * strides[j]. Walking an odometer keeps

@@ -1,6 +1,6 @@
 // Float64 batch-norm primitives: per-channel statistics, the per-channel affine map, and the fused backward pieces.
 
-import type { ChannelParams } from '../backend.ts';
+import type { ChannelParams } from '../tensor/backend.ts';
 
 /** Calls fn(channel, index) for every element of an [n, c, hw] tensor. */
 function forEachElement(p: ChannelParams, fn: (ch: number, i: number) => void): void {

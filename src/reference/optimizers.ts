@@ -1,6 +1,6 @@
 // Fused optimiser steps, element by element, following the formulas in AdamParams and SgdParams.
 
-import type { AdamParams, SgdParams } from '../backend.ts';
+import type { AdamParams, SgdParams } from '../tensor/backend.ts';
 
 export function adam(param: Float64Array, grad: Float64Array, m: Float64Array, v: Float64Array, p: AdamParams) {
   const n = param.length;

@@ -1,6 +1,6 @@
 // Batched matrix product with optional transposes, as a plain triple loop.
 
-import type { MatmulParams } from '../backend.ts';
+import type { MatmulParams } from '../tensor/backend.ts';
 
 export function matmul(a: Float64Array, b: Float64Array, p: MatmulParams): Float64Array {
   const { batch, m, n, k } = p;
