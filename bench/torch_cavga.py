@@ -469,6 +469,12 @@ def checkpoint_tensors(t: Training) -> tuple[dict[str, Tensor], dict[str, str]]:
 
 def time_steps(a: argparse.Namespace) -> None:
     torch.set_num_threads(a.threads)
+    busy = os.getloadavg()[0]  # over the last minute, so it includes a step benchmark's own runs: up to a core each
+    if a.threads > 1 and busy > (os.cpu_count() or 1) + 0.5:
+        # PyTorch's OpenMP threads meet at a barrier after every parallel loop: while other processes hold the cores,
+        # each step waits for its most delayed thread (bench/NOTES.md measured 15x slower steps at load 12 on 2 cores).
+        print(f'warning: load average {busy:.1f} on {os.cpu_count()} CPUs; with {a.threads} threads PyTorch waits on '
+              'descheduled threads, so these times overstate its step', file=sys.stderr)
     torch.manual_seed(0)
     config = Config(imageSize=a.image_size, width=a.width, latentChannels=a.latent_channels)
     model = Cavga(config)
