@@ -21,7 +21,13 @@ export { loadCifar10, CIFAR10_CLASSES } from './cifar10.ts';
 export type { OneClassOptions } from './one-class.ts';
 export { weaklySupervisedSplit } from './split.ts';
 export { Dataset, loadSplit, loadImageFiles, type DataBatch } from './loader.ts';
-export { ensureSynthetic, SYNTHETIC_VERSION, type SyntheticOptions, type SyntheticCounts } from './synthetic.ts';
+export {
+  ensureSynthetic,
+  syntheticFolder,
+  SYNTHETIC_VERSION,
+  type SyntheticOptions,
+  type SyntheticCounts,
+} from './synthetic.ts';
 export {
   SYNTHETIC_CATEGORIES,
   DEFECT_KINDS,
