@@ -161,7 +161,7 @@ describe('cavga CLI', () => {
       /anomalyMap&#34;:&#34;attention&#34;,&#34;imageScore&#34;:&#34;mean-error/,
     );
 
-    const images = join(env.XDG_CACHE_HOME, 'cavga-webgpu/builtin/weave/test/good');
+    const images = join(env.XDG_CACHE_HOME, 'cavga-webgpu/builtin-v2/seed-0/weave/test/good');
     const heatmaps = join(work, 'heatmaps');
     const i = cavga([
       'infer',
