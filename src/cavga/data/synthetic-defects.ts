@@ -37,7 +37,9 @@ export function blob(r: Random, s: number, [cx, cy]: Point, radius: number, wobb
       const dx = x + 0.5 - cx;
       const dy = y + 0.5 - cy;
       const angle = Math.atan2(dy, dx);
-      const rr = radius * (1 + harmonics.reduce((sum, h) => sum + h.a * Math.sin(h.k * angle + h.phase), 0));
+      let wave = 0;
+      for (const h of harmonics) wave += h.a * Math.sin(h.k * angle + h.phase);
+      const rr = radius * (1 + wave);
       alpha[y * s + x] = clamp01(rr - Math.hypot(dx, dy) + 0.5);
     }
   }

@@ -72,11 +72,14 @@ function draw(r: Random, s: number): Surface<Kind> {
     const b = 0.12 + 0.18 * wall;
     return [mix(steel[0] * v, b, open), mix(steel[1] * v, b * 1.02, open), mix(steel[2] * v, b * 1.06, open)];
   };
-  const openness = (px: number, py: number, holes: Hole[]) =>
-    holes.reduce((open, h) => {
+  const openness = (px: number, py: number, holes: Hole[]) => {
+    let open = 0;
+    for (const h of holes) {
       const d = Math.hypot(Math.max(0, Math.abs(px - h.x) - h.stretch), py - h.y);
-      return Math.max(open, clamp01(h.radius - d + 0.5));
-    }, 0);
+      open = Math.max(open, clamp01(h.radius - d + 0.5));
+    }
+    return open;
+  };
   const rgb = fill(s, (x, y) => look(x + 0.5, y + 0.5, [gridHole(x + 0.5, y + 0.5)]));
 
   const defect = (kind: Kind, r: Random, { amount, size }: Strength): Drawn => {

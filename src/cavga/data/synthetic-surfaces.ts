@@ -87,6 +87,8 @@ export function sample(field: Float32Array, s: number, px: number, py: number): 
   const y0 = Math.min(s - 2, Math.floor(fy));
   const tx = fx - x0;
   const ty = fy - y0;
-  const row = (y: number) => field[y * s + x0] + (field[y * s + x0 + 1] - field[y * s + x0]) * tx;
-  return row(y0) + (row(y0 + 1) - row(y0)) * ty;
+  const i = y0 * s + x0;
+  const top = field[i] + (field[i + 1] - field[i]) * tx;
+  const bottom = field[i + s] + (field[i + s + 1] - field[i + s]) * tx;
+  return top + (bottom - top) * ty;
 }

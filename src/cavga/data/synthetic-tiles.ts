@@ -25,12 +25,23 @@ import {
 const KINDS = ['rotated', 'shifted', 'swapped', 'crack'] as const;
 type Kind = (typeof KINDS)[number];
 
+const CORNERS = [
+  [-0.25, -0.25],
+  [0.25, -0.25],
+  [-0.25, 0.25],
+  [0.25, 0.25],
+];
+
 /** The mean of a colour function over 2 x 2 points of a pixel, which smooths edges that cross it at an angle. */
 const supersampled =
   (colour: (px: number, py: number) => Rgb) =>
   (px: number, py: number): Rgb => {
-    const c = [-0.25, 0.25].flatMap((dy) => [-0.25, 0.25].map((dx) => colour(px + dx, py + dy)));
-    return [0, 1, 2].map((k) => (c[0][k] + c[1][k] + c[2][k] + c[3][k]) / 4) as Rgb;
+    const sum: Rgb = [0, 0, 0];
+    for (const [dx, dy] of CORNERS) {
+      const c = colour(px + dx, py + dy);
+      for (let k = 0; k < 3; k++) sum[k] += c[k] / 4;
+    }
+    return sum;
   };
 
 function draw(r: Random, s: number): Surface<Kind> {

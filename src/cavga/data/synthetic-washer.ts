@@ -56,10 +56,10 @@ function draw(r: Random, s: number): Surface<Kind> {
     metal += 0.02 * (sample(noise, s, px, py) - 0.5);
     if (u > 0.85) metal += 0.25 * lambert * ((u - 0.85) / 0.15);
     if (u < 0.15) metal -= 0.25 * lambert * ((0.15 - u) / 0.15);
-    GROOVES.forEach((g, k) => {
-      const t = (d - (inner + g * (outer - inner))) / grooveWidth;
+    for (let k = 0; k < GROOVES.length; k++) {
+      const t = (d - (inner + GROOVES[k] * (outer - inner))) / grooveWidth;
       if (k !== filled && Math.abs(t) < 1) metal -= (0.2 + 0.1 * lambert * t) * (1 - t * t);
-    });
+    }
     return mixRgb(bg, [0.95 * metal, 0.97 * metal, metal], coverage);
   };
   const rgb = fill(s, (x, y) => shade(x + 0.5, y + 0.5));
@@ -112,7 +112,7 @@ function draw(r: Random, s: number): Surface<Kind> {
           region.map((v) => v * amount),
           (px, py) => {
             const metal = shade(px, py);
-            return metal.map((v) => v * 0.62) as Rgb;
+            return [metal[0] * 0.62, metal[1] * 0.62, metal[2] * 0.62];
           },
         );
         region.forEach(
