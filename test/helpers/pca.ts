@@ -93,7 +93,22 @@ export function pcaErrorMap({ mean, components }: Pca, image: Image): Float64Arr
   return smoothSigma1(error, image.width);
 }
 
-/** Image and pixel AUROC of the standardised PCA reconstruction error, calibrated on the normal images `held`. */
+/**
+ * Per-pixel standardisation fitted on normal images' maps: (map - mean) / (spread + a tenth of the spread's
+ * root-mean-square over the image), as the library's calibration standardises reconstruction errors.
+ */
+export function standardiser(normalMaps: Float64Array[]): (map: Float64Array) => Float64Array {
+  const plane = normalMaps[0].length;
+  const mean = new Float64Array(plane);
+  const spread = new Float64Array(plane);
+  for (const m of normalMaps) for (let i = 0; i < plane; i++) mean[i] += m[i] / normalMaps.length;
+  for (const m of normalMaps) for (let i = 0; i < plane; i++) spread[i] += (m[i] - mean[i]) ** 2 / normalMaps.length;
+  for (let i = 0; i < plane; i++) spread[i] = Math.sqrt(spread[i]);
+  const floor = 0.1 * Math.sqrt(spread.reduce((a, b) => a + b * b, 0) / plane);
+  return (map) => map.map((v, i) => (v - mean[i]) / (spread[i] + floor));
+}
+
+/** Image and pixel AUROC of the standardised PCA error (score: the map's maximum), standardised on `held` normal images. */
 export function pcaAuroc(
   train: Image[],
   held: Image[],
@@ -101,26 +116,15 @@ export function pcaAuroc(
   k: number,
 ): { image: number; pixel: number } {
   const model = fitPca(train, k);
+  const standardise = standardiser(held.map((image) => pcaErrorMap(model, image)));
   const plane = train[0].width * train[0].height;
-  const mean = new Float64Array(plane);
-  const spread = new Float64Array(plane);
-  const heldMaps = held.map((image) => pcaErrorMap(model, image));
-  for (const m of heldMaps) for (let i = 0; i < plane; i++) mean[i] += m[i] / held.length;
-  for (const m of heldMaps) for (let i = 0; i < plane; i++) spread[i] += (m[i] - mean[i]) ** 2 / held.length;
-  for (let i = 0; i < plane; i++) spread[i] = Math.sqrt(spread[i]);
-  const floor = 0.1 * Math.sqrt(spread.reduce((a, b) => a + b * b, 0) / plane);
   const maps = new Float64Array(test.length * plane);
   const masks = new Uint8Array(test.length * plane);
   const scores = test.map(({ image, mask }, j) => {
-    const error = pcaErrorMap(model, image);
-    let score = -Infinity;
-    for (let i = 0; i < plane; i++) {
-      const z = (error[i] - mean[i]) / (spread[i] + floor);
-      maps[j * plane + i] = z;
-      score = Math.max(score, z);
-    }
+    const map = standardise(pcaErrorMap(model, image));
+    maps.set(map, j * plane);
     masks.set(mask, j * plane);
-    return score;
+    return map.reduce((a, b) => Math.max(a, b), -Infinity);
   });
   return {
     image: auroc(

@@ -26,13 +26,15 @@ import {
 const KINDS = ['bent', 'missing', 'wrong', 'thread'] as const;
 type Kind = (typeof KINDS)[number];
 
-/** What a defect changes about the screw; each applies from `from` (along the screw) onwards or over a stretch. */
+/** How a defective screw differs from the normal one (positions along the screw's axis, from its centre). */
 interface Variant {
+  /** Thread pitch: a wrong part's is coarser. */
   pitch?: number;
-  /** Along-axis coordinates where the thread is stripped, and where the shaft ends (broken). */
+  /** The stretch [from, to] whose thread is stripped flat. */
   stripped?: [number, number];
+  /** Where the shaft is broken off. */
   brokenAt?: number;
-  /** The shaft bent by `angle` at `at`. */
+  /** The shaft bent by `angle` (radians) at `at`. */
   bend?: { at: number; angle: number };
 }
 

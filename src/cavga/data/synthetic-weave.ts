@@ -31,11 +31,13 @@ function draw(r: Random, s: number): Surface<Kind> {
   const base = jitter(r, [0.8, 0.72, 0.56], 0.03);
   const fibre = valueNoise(r, s, 1.5, 1.5);
   const la = r() * 2 * Math.PI;
-  /** The colour at point (px, py); `warpOnTop` chooses the top thread of a crossing (default: the checkerboard). */
-  const shade = (px: number, py: number, warpOnTop?: boolean) => {
+  /** Whether the warp thread is on top at (px, py): the crossings alternate like a checkerboard. */
+  const warpOnTopAt = (px: number, py: number) =>
+    (Math.floor((px + ox) / pitch) + Math.floor((py + oy) / pitch)) % 2 === 0;
+  /** The colour at point (px, py); `warp` chooses the top thread of its crossing. */
+  const shade = (px: number, py: number, warp = warpOnTopAt(px, py)) => {
     const X = (px + ox) / pitch;
     const Y = (py + oy) / pitch;
-    const warp = warpOnTop ?? (Math.floor(X) + Math.floor(Y)) % 2 === 0;
     const across = warp ? X - Math.floor(X) : Y - Math.floor(Y);
     const along = warp ? Y - Math.floor(Y) : X - Math.floor(X);
     const thread = 0.45 + 0.55 * Math.sqrt(Math.sin(Math.PI * across)) * (0.9 + 0.1 * Math.sin(Math.PI * along));
@@ -58,7 +60,8 @@ function draw(r: Random, s: number): Surface<Kind> {
     };
     switch (kind) {
       case 'missing': {
-        const region = regionWhere(s, inSegment);
+        // Where the missing thread lay on top, the crossing thread now shows; elsewhere nothing changes.
+        const region = regionWhere(s, (px, py) => inSegment(px, py) && warpOnTopAt(px, py) !== horizontal);
         return { rgb: redrawn(rgb, s, region, (px, py) => shade(px, py, horizontal)), region };
       }
       case 'misaligned': {
@@ -79,8 +82,8 @@ function draw(r: Random, s: number): Surface<Kind> {
         return { rgb: moved, region };
       }
       case 'blur': {
-        const region = blob(r, s, at, s * uniform(r, 0.08, 0.11) * size, 0.3);
-        return { rgb: blend(rgb, blurred(rgb, s, 0.6 + 1.4 * amount), region), region };
+        const region = blob(r, s, at, s * uniform(r, 0.1, 0.13) * size, 0.3);
+        return { rgb: blend(rgb, blurred(rgb, s, 0.8 + 1.6 * amount), region), region };
       }
     }
   };
