@@ -51,9 +51,9 @@ function digest(seed: number, category: SyntheticCategory): string {
 const DIGESTS: Record<SyntheticCategory, string> = {
   weave: '6c5de5cd2da9bb3a',
   grain: '24b5230daad525fc',
-  tiles: '367cfd0205410e21',
+  tiles: '5d3c9916b55b12da',
   perforated: '6e1970e627f4dafd',
-  washer: 'ccf5189cf4847de3',
+  washer: '9013f7e921cc2583',
   screw: '07deaebab4a081b0',
 };
 
@@ -84,7 +84,7 @@ describe('built-in dataset, version 2', () => {
     }
   });
 
-  it('masks mark where a defect changed the image: most of the change lies within a pixel of the mask', () => {
+  it('masks mark where a defect changed the image: most of the visible change lies within a pixel of the mask', () => {
     const s = 64;
     for (const [name, category] of Object.entries(categories)) {
       for (const kind of category.kinds) {
@@ -104,11 +104,13 @@ describe('built-in dataset, version 2', () => {
               for (let dx = -1; dx <= 1; dx++)
                 if (x + dx >= 0 && x + dx < s && y + dy >= 0 && y + dy < s) near[(y + dy) * s + x + dx] = 1;
           });
+          // Visible change only: anti-aliasing and resampled texture may change pixels by a level or two elsewhere.
           let inside = 0;
           let total = 0;
           for (let p = 0; p < s * s; p++) {
             let change = 0;
             for (let k = 0; k < 3; k++) change += Math.abs(rgb[k * s * s + p] - normal.rgb[k * s * s + p]);
+            if (change < 0.05) continue;
             total += change;
             if (near[p]) inside += change;
           }

@@ -84,17 +84,28 @@ function draw(r: Random, s: number): Surface<Kind> {
     const half = (pitch - joint) / 2;
     switch (kind) {
       case 'rotated': {
-        // Turned about its centre; its old place shows grout where the turned face does not cover it.
+        // Turned about its centre; its old place shows grout where the turned face does not cover it. The region is
+        // where face and grout traded places and the bevels along both outlines; the face's middle does not change.
         const angle = uniform(r, 0.2, 0.35) * amount * (r() < 0.5 ? 1 : -1);
         const [c, d] = [Math.cos(angle), Math.sin(angle)];
-        const region = regionWhere(s, (px, py) => Math.max(Math.abs(px - cx), Math.abs(py - cy)) < half * Math.SQRT2);
+        const turn = (px: number, py: number) => [c * (px - cx) + d * (py - cy), -d * (px - cx) + c * (py - cy)];
+        const inPlace = (px: number, py: number) => Math.max(Math.abs(px - cx), Math.abs(py - cy)) < half;
+        const inTurned = (px: number, py: number) => Math.max(...turn(px, py).map(Math.abs)) < half;
         const turned = (px: number, py: number): Rgb => {
-          const u = c * (px - cx) + d * (py - cy);
-          const v = -d * (px - cx) + c * (py - cy);
-          if (Math.abs(u) < half && Math.abs(v) < half) return face(u + half + joint, v + half + joint, t, px, py);
-          return Math.max(Math.abs(px - cx), Math.abs(py - cy)) < half ? grout(px, py) : shade(px, py);
+          const [u, v] = turn(px, py);
+          if (inTurned(px, py)) return face(u + half + joint, v + half + joint, t, px, py);
+          return inPlace(px, py) ? grout(px, py) : shade(px, py);
         };
-        return { rgb: redrawn(rgb, s, region, supersampled(turned)), region };
+        const area = regionWhere(s, (px, py) => Math.max(Math.abs(px - cx), Math.abs(py - cy)) < half * Math.SQRT2);
+        const nearOutline = (px: number, py: number) =>
+          Math.abs(Math.max(Math.abs(px - cx), Math.abs(py - cy)) - half) < 1.5 ||
+          Math.abs(Math.max(...turn(px, py).map(Math.abs)) - half) < 1.5;
+        const region = regionWhere(
+          s,
+          (px, py) =>
+            inPlace(px, py) !== inTurned(px, py) || (nearOutline(px, py) && (inPlace(px, py) || inTurned(px, py))),
+        );
+        return { rgb: redrawn(rgb, s, area, supersampled(turned)), region };
       }
       case 'shifted': {
         // Pushed by a few pixels: it covers part of a joint on one side and leaves a wide joint on the other.

@@ -1,5 +1,5 @@
 // 'washer': a machined metal washer on a dark background, with fine machining rings and two turned grooves; its position
-// (up to 7% of the side off centre), size and light direction change per image.
+// (up to 5% of the side off centre), size and light direction change per image.
 // Defects move or remove the washer's own structure:
 //   groove   a stretch of a groove broken off (filled level with the metal)
 //   dent     the rim pushed in, the grooves bent with it
@@ -26,17 +26,17 @@ const KINDS = ['groove', 'dent', 'crack', 'missing'] as const;
 type Kind = (typeof KINDS)[number];
 
 /** Grooves' radii as fractions of the way from the inner to the outer rim. */
-const GROOVES = [0.38, 0.68];
+const GROOVES = [0.33, 0.7];
 
 function draw(r: Random, s: number): Surface<Kind> {
-  const cx = s / 2 + (r() - 0.5) * 0.14 * s;
-  const cy = s / 2 + (r() - 0.5) * 0.14 * s;
+  const cx = s / 2 + (r() - 0.5) * 0.1 * s;
+  const cy = s / 2 + (r() - 0.5) * 0.1 * s;
   const outer = 0.36 * s * (1 + (r() - 0.5) * 0.04);
   const inner = 0.16 * s * (1 + (r() - 0.5) * 0.04);
   const lightAngle = -0.75 * Math.PI + (r() - 0.5) * 0.6;
   const noise = valueNoise(r, s, 1, 1);
   const unit = s / 64;
-  const grooveWidth = s / 40;
+  const grooveWidth = s / 32;
   const background = (px: number, py: number): Rgb => {
     const v = 1 - 0.15 * Math.hypot(px / s - 0.5, py / s - 0.5) + 0.04 * (sample(noise, s, px, py) - 0.5);
     return [0.14 * v, 0.15 * v, 0.17 * v];
@@ -52,7 +52,7 @@ function draw(r: Random, s: number): Surface<Kind> {
     const u = (d - inner) / (outer - inner);
     const lambert = Math.cos(Math.atan2(py - cy, px - cx) - lightAngle);
     // Machining rings, an overall light gradient, bevels at both rims, and grooves lit on their outer wall.
-    let metal = 0.62 + 0.05 * Math.sin((d * 2 * Math.PI) / (s / 24)) + 0.05 * lambert;
+    let metal = 0.62 + 0.015 * Math.sin((d * 2 * Math.PI) / (s / 16)) + 0.05 * lambert;
     metal += 0.02 * (sample(noise, s, px, py) - 0.5);
     if (u > 0.85) metal += 0.25 * lambert * ((u - 0.85) / 0.15);
     if (u < 0.15) metal -= 0.25 * lambert * ((0.15 - u) / 0.15);
@@ -74,7 +74,7 @@ function draw(r: Random, s: number): Surface<Kind> {
     switch (kind) {
       case 'groove': {
         const k = r() < 0.5 ? 0 : 1;
-        const span = uniform(r, 0.5, 0.9) * size;
+        const span = uniform(r, 0.8, 1.3) * size;
         const radius = inner + GROOVES[k] * (outer - inner);
         const region = fill(s, (x, y) => {
           const { d, a } = polar(x + 0.5, y + 0.5);
@@ -90,7 +90,7 @@ function draw(r: Random, s: number): Surface<Kind> {
       }
       case 'dent': {
         // Radius d shows the metal from radius d + depth * (angular bump) * (how far out d is)^2.
-        const depth = uniform(r, 2.5, 3.5) * unit * amount;
+        const depth = uniform(r, 3, 4.5) * unit * amount;
         const width = uniform(r, 0.3, 0.45) * size;
         const region = new Float32Array(s * s);
         const out = fill(s, (x, y, i) => {
@@ -103,16 +103,16 @@ function draw(r: Random, s: number): Surface<Kind> {
         return { rgb: out, region };
       }
       case 'crack': {
-        const length = (outer - inner) * uniform(r, 0.45, 0.75) * size;
+        const length = (outer - inner) * uniform(r, 0.6, 0.9) * size;
         const start: Point = [cx + (outer + 1) * Math.cos(phi), cy + (outer + 1) * Math.sin(phi)];
-        const region = polyline(s, walk(r, start, phi + Math.PI, 6, (length + 1) / 6, 0.35), Math.max(1, 1.3 * unit));
+        const region = polyline(s, walk(r, start, phi + Math.PI, 6, (length + 1) / 6, 0.35), Math.max(1, 1.6 * unit));
         const out = redrawn(
           rgb,
           s,
           region.map((v) => v * amount),
           (px, py) => {
             const metal = shade(px, py);
-            return [metal[0] * 0.62, metal[1] * 0.62, metal[2] * 0.62];
+            return [metal[0] * 0.5, metal[1] * 0.5, metal[2] * 0.5];
           },
         );
         region.forEach(
