@@ -12,29 +12,13 @@ import {
   syntheticDefect,
   syntheticGood,
 } from '../src/cavga/data/synthetic-images.ts';
+import { aurocs, scoreMaps, type Scored, type TestImage } from '../test/helpers/anomaly-maps.ts';
 import { fitPca, pcaErrorMap, standardiser } from '../test/helpers/pca.ts';
-import { fitPixelGaussian, pixelGaussianMap, type TestImage } from '../test/helpers/pixel-gaussian.ts';
+import { fitPixelGaussian, pixelGaussianMap } from '../test/helpers/pixel-gaussian.ts';
 
 const seed = Number(process.argv[2] ?? 0);
 const k = Number(process.argv[3] ?? 64);
 const size = 64;
-
-interface Scored {
-  scores: number[];
-  maps: Float64Array;
-}
-
-/** Image scores (map maxima) and all maps back to back. */
-function scoreAll(test: TestImage[], map: (t: TestImage) => Float64Array): Scored {
-  const plane = size * size;
-  const maps = new Float64Array(test.length * plane);
-  const scores = test.map((t, i) => {
-    const m = map(t);
-    maps.set(m, i * plane);
-    return m.reduce((a, b) => Math.max(a, b), -Infinity);
-  });
-  return { scores, maps };
-}
 
 const fmt = (v: number) => v.toFixed(3);
 const rows: string[] = [];
@@ -60,14 +44,11 @@ for (const category of SYNTHETIC_CATEGORIES) {
   const pca = fitPca(train, k);
   const standardise = standardiser(held.map((image) => pcaErrorMap(pca, image)));
   const results = {
-    gaussian: scoreAll(test, (t) => pixelGaussianMap(gaussian, t.image)),
-    pca: scoreAll(test, (t) => standardise(pcaErrorMap(pca, t.image))),
+    gaussian: scoreMaps(test, (image) => pixelGaussianMap(gaussian, image)),
+    pca: scoreMaps(test, (image) => standardise(pcaErrorMap(pca, image))),
   };
-  const labels = test.map((t) => t.label);
-  const masks = new Uint8Array(test.length * size * size);
-  test.forEach((t, i) => masks.set(t.mask, i * size * size));
   /** Image AUROC of the normal images against the defective ones that `keep` selects. */
-  const against = ({ scores }: Scored, keep: (i: number) => boolean) => {
+  const against = ({ scores, labels }: Scored, keep: (i: number) => boolean) => {
     const chosen = labels.map((_, i) => i).filter((i) => labels[i] === 0 || keep(i));
     return auroc(
       chosen.map((i) => scores[i]),
@@ -76,7 +57,7 @@ for (const category of SYNTHETIC_CATEGORIES) {
   };
   const cells = (['gaussian', 'pca'] as const).map((name) => {
     const r = results[name];
-    const [image, pixel] = [auroc(r.scores, labels), auroc(r.maps, masks)];
+    const { image, pixel } = aurocs(r);
     means[name][0] += image / SYNTHETIC_CATEGORIES.length;
     means[name][1] += pixel / SYNTHETIC_CATEGORIES.length;
     const perKind = DEFECT_KINDS[category].map((kind) => `${kind} ${fmt(against(r, (i) => kinds[i] === kind))}`);

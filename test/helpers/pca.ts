@@ -6,8 +6,7 @@
 // (The library's own `pca` detector, once written, should replace this helper in the tests that use it.)
 
 import type { Image } from '../../src/cavga/data/image.ts';
-import { auroc } from '../../src/cavga/report/roc.ts';
-import { smoothSigma1, type TestImage } from './pixel-gaussian.ts';
+import { aurocs, scoreMaps, smoothSigma1, type TestImage } from './anomaly-maps.ts';
 
 /** Eigenvalues and eigenvectors (columns of `vectors`, row-major n x n) of a symmetric matrix, by cyclic Jacobi. */
 export function symmetricEigen(matrix: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
@@ -117,20 +116,5 @@ export function pcaAuroc(
 ): { image: number; pixel: number } {
   const model = fitPca(train, k);
   const standardise = standardiser(held.map((image) => pcaErrorMap(model, image)));
-  const plane = train[0].width * train[0].height;
-  const maps = new Float64Array(test.length * plane);
-  const masks = new Uint8Array(test.length * plane);
-  const scores = test.map(({ image, mask }, j) => {
-    const map = standardise(pcaErrorMap(model, image));
-    maps.set(map, j * plane);
-    masks.set(mask, j * plane);
-    return map.reduce((a, b) => Math.max(a, b), -Infinity);
-  });
-  return {
-    image: auroc(
-      scores,
-      test.map((t) => t.label),
-    ),
-    pixel: auroc(maps, masks),
-  };
+  return aurocs(scoreMaps(test, (image) => standardise(pcaErrorMap(model, image))));
 }

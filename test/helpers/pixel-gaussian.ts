@@ -6,7 +6,7 @@
 // (The library's own `pixel-gaussian` detector, once written, should replace this helper in the tests that use it.)
 
 import type { Image } from '../../src/cavga/data/image.ts';
-import { auroc } from '../../src/cavga/report/roc.ts';
+import { aurocs, scoreMaps, smoothSigma1, type TestImage } from './anomaly-maps.ts';
 
 export interface PixelGaussian {
   side: number;
@@ -61,31 +61,6 @@ export function fitPixelGaussian(train: Image[]): PixelGaussian {
   return { side, mean, spread, rgbMean, rgbInverseCovariance: inverse3(covariance) };
 }
 
-/** Gaussian smoothing with sigma 1 (window radius 2), each value a weighted mean of the pixels inside the image. */
-export function smoothSigma1(map: Float64Array, side: number): Float64Array {
-  const w = [-2, -1, 0, 1, 2].map((t) => Math.exp(-(t * t) / 2));
-  const out = new Float64Array(map.length);
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      let sum = 0;
-      let weight = 0;
-      for (let dy = -2; dy <= 2; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= side) continue;
-        for (let dx = -2; dx <= 2; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= side) continue;
-          const g = w[dy + 2] * w[dx + 2];
-          sum += g * map[yy * side + xx];
-          weight += g;
-        }
-      }
-      out[y * side + x] = sum / weight;
-    }
-  }
-  return out;
-}
-
 /** The smoothed anomaly map [side, side] of one RGB image. */
 export function pixelGaussianMap(model: PixelGaussian, image: Image): Float64Array {
   const { side, mean, spread, rgbMean, rgbInverseCovariance: inv } = model;
@@ -107,30 +82,8 @@ export function pixelGaussianMap(model: PixelGaussian, image: Image): Float64Arr
   return smoothSigma1(map, side);
 }
 
-export interface TestImage {
-  image: Image;
-  /** [side, side] of 0 and 1; all zero for normal images. */
-  mask: ArrayLike<number>;
-  label: 0 | 1;
-}
-
 /** Image AUROC (score = map maximum) and pixel AUROC (all test pixels pooled) of the per-pixel Gaussian. */
 export function pixelGaussianAuroc(train: Image[], test: TestImage[]): { image: number; pixel: number } {
   const model = fitPixelGaussian(train);
-  const plane = model.side * model.side;
-  const maps = new Float64Array(test.length * plane);
-  const masks = new Uint8Array(test.length * plane);
-  const scores = test.map(({ image, mask }, i) => {
-    const map = pixelGaussianMap(model, image);
-    maps.set(map, i * plane);
-    masks.set(mask, i * plane);
-    return map.reduce((a, b) => Math.max(a, b), -Infinity);
-  });
-  return {
-    image: auroc(
-      scores,
-      test.map((t) => t.label),
-    ),
-    pixel: auroc(maps, masks),
-  };
+  return aurocs(scoreMaps(test, (image) => pixelGaussianMap(model, image)));
 }
