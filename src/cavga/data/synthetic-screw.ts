@@ -1,5 +1,5 @@
 // 'screw': a steel pan-head screw seen from the side on a grey mat, head to the left; its position (up to 5% of the
-// side off centre), angle (up to 8 degrees), light and the mat's shade change per image. The mat is about as bright
+// side off centre), angle (up to 10 degrees), light and the mat's shade change per image. The mat is about as bright
 // as the steel on average, so the screw stands out by its shape and shading, not by its brightness.
 // Defects change the part's shape or make it the wrong part:
 //   bent     the shaft bent part way along
@@ -41,7 +41,7 @@ interface Variant {
 function draw(r: Random, s: number): Surface<Kind> {
   const cx = s / 2 + (r() - 0.5) * 0.1 * s;
   const cy = s / 2 + (r() - 0.5) * 0.1 * s;
-  const angle = (r() - 0.5) * 0.28;
+  const angle = (r() - 0.5) * 0.35;
   const [ca, sa] = [Math.cos(angle), Math.sin(angle)];
   const mat = 0.47 * (1 + (r() - 0.5) * 0.08);
   const lightSide = (r() - 0.5) * 1.2;
@@ -55,7 +55,7 @@ function draw(r: Random, s: number): Surface<Kind> {
   const [minor, major] = [0.04 * s, 0.062 * s];
   const pitch = 0.065 * s;
   const background = (px: number, py: number): Rgb => {
-    const v = mat * (0.94 + 0.12 * sample(noise, s, px, py));
+    const v = mat * (0.97 + 0.06 * sample(noise, s, px, py));
     return [v, v, v * 1.03];
   };
   /** Screw-frame coordinates (along the axis, across it) of (px, py). */
@@ -117,7 +117,7 @@ function draw(r: Random, s: number): Surface<Kind> {
         break;
       }
       case 'missing': {
-        const brokenAt = tipEnd - uniform(r, 0.12, 0.2) * s * Math.min(amount, size);
+        const brokenAt = tipEnd - uniform(r, 0.17, 0.27) * s * Math.min(amount, size);
         variant = { brokenAt };
         changed = (u) => u > brokenAt - 1;
         break;
