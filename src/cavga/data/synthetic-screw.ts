@@ -2,8 +2,8 @@
 // side off centre), angle (up to 10 degrees), light and the mat's shade change per image. The mat is about as bright
 // as the steel on average, so the screw stands out by its shape and shading, not by its brightness.
 // Defects change the part's shape or make it the wrong part:
-//   bent     the shaft bent part way along
-//   missing  the tip broken off
+//   bent     the shaft bent part way along, its thread crushed at the bend
+//   missing  the tip broken off, leaving a bright fracture face
 //   wrong    a screw with a coarser thread
 //   thread   a stretch of thread stripped flat
 
@@ -71,15 +71,21 @@ function draw(r: Random, s: number): Surface<Kind> {
       const n = clamp01(Math.abs(v) / half);
       return [cover, 0.3 + 0.45 * Math.sqrt(1 - n * n) + 0.12 * (v / headHalf) * lightSide];
     }
-    if (variant.brokenAt !== undefined && u > variant.brokenAt + 0.8 * unit * Math.sin((v * 1.7) / unit)) return [0, 0];
+    // A broken shaft ends in a jagged edge, its fracture face bright; a bent one has its thread crushed at the bend.
+    const broken =
+      variant.brokenAt === undefined ? Infinity : variant.brokenAt + 0.8 * unit * Math.sin((v * 1.7) / unit);
+    if (u > broken) return [0, 0];
     const p = variant.pitch ?? pitch;
     const t = (u + 0.3 * v) / p;
-    const stripped = variant.stripped && u > variant.stripped[0] && u < variant.stripped[1];
+    const stripped =
+      (variant.stripped && u > variant.stripped[0] && u < variant.stripped[1]) ||
+      (variant.bend && Math.abs(u - variant.bend.at) < 2.5 * unit);
     const tooth = stripped ? 0.5 : 1 - 2 * Math.abs(t - Math.floor(t) - 0.5);
     let half = minor + (major - minor) * tooth;
     if (u > tipEnd - tipLength) half *= clamp01((tipEnd - u) / tipLength);
     const cover = clamp01(half - Math.abs(v) + 0.5) * clamp01(u - u1 + 1);
     const n = clamp01(Math.abs(v) / Math.max(half, 0.5));
+    if (u > broken - 2 * unit) return [cover, 0.8];
     const thread = stripped ? 0.8 : 0.65 + 0.35 * Math.cos(2 * Math.PI * t);
     return [cover, (0.25 + 0.5 * Math.sqrt(1 - n * n) + 0.12 * (v / major) * lightSide) * thread];
   };
@@ -111,15 +117,18 @@ function draw(r: Random, s: number): Surface<Kind> {
         const at = uniform(r, -0.05, 0.1) * s;
         const turn = uniform(r, 0.2, 0.3) * amount * (r() < 0.5 ? 1 : -1);
         variant = { bend: { at, angle: turn } };
-        // Where the bend moved the steel by a pixel or more: beyond 1 / angle pixels from the bend, before or after.
+        // The crushed thread, and where the bend moved the steel by half a pixel or more: beyond 0.5 / angle pixels
+        // from the bend, before or after.
         const [c, d] = [Math.cos(turn), Math.sin(turn)];
-        changed = (u, v, normal) => (normal ? u : c * (u - at) + d * v + at) > at + (0.5 * unit) / Math.abs(turn);
+        changed = (u, v, normal) =>
+          Math.abs(u - at) < 2.5 * unit ||
+          (normal ? u : c * (u - at) + d * v + at) > at + (0.5 * unit) / Math.abs(turn);
         break;
       }
       case 'missing': {
         const brokenAt = tipEnd - uniform(r, 0.17, 0.27) * s * Math.min(amount, size);
         variant = { brokenAt };
-        changed = (u) => u > brokenAt - 1;
+        changed = (u) => u > brokenAt - 2 * unit - 1;
         break;
       }
       case 'wrong':
