@@ -1,7 +1,8 @@
 // Prints the built-in dataset's two yardsticks per category and defect kind (docs/builtin-dataset.md): the per-pixel
 // Gaussian, which no dataset worth the name should let score well, and the reconstruction error of a PCA model of the
-// normal images, a lower bound for what a model of the normal pattern can do. Images from the generator in memory
-// (64 x 64, the default counts); the PCA error is standardised on 64 more normal images (train indices 200-263).
+// normal images, the simplest model of the normal pattern, which shows the defects are there to be found. Images come
+// from the generator in memory (64 x 64, the default counts); the PCA error is standardised on 64 more normal images
+// (train indices 200-263).
 //
 //   npx tsx scripts/builtin-baselines.ts [data seed, default 0] [PCA components, default 64]
 

@@ -11,6 +11,7 @@ export interface BuiltinTrainingOptions {
   category: SyntheticCategory;
   /** Training images to generate (the built-in set's default is 200). */
   count: number;
+  /** The data seed: which copy of the built-in set (`cavga train --data-seed`, default 0). */
   seed: number;
 }
 
