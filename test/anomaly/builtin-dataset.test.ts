@@ -54,7 +54,7 @@ const DIGESTS: Record<SyntheticCategory, string> = {
   grain: '24b5230daad525fc',
   tiles: '5d3c9916b55b12da',
   perforated: '6e1970e627f4dafd',
-  washer: '9013f7e921cc2583',
+  washer: '31e63f5172a3217f',
   screw: '328b68d8a23d8d7d',
 };
 

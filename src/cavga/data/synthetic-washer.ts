@@ -1,4 +1,4 @@
-// 'washer': a machined metal washer on a dark background, with fine machining rings and two turned grooves; its position
+// 'washer': a machined metal washer on a dark background, with faint machining rings and two turned grooves; its position
 // (up to 5% of the side off centre), size and light direction change per image.
 // Defects move or remove the washer's own structure:
 //   groove   a stretch of a groove broken off (filled level with the metal)
@@ -6,7 +6,7 @@
 //   crack    a thin radial crack from the rim, as dark as a groove
 //   missing  a chip broken out of the rim
 
-import { blob, polyline, redrawn, walk, type Point } from './synthetic-defects.ts';
+import { blob, polyline, redrawn, regionWhere, walk, type Point } from './synthetic-defects.ts';
 import {
   clamp01,
   fill,
@@ -71,15 +71,18 @@ function draw(r: Random, s: number): Surface<Kind> {
       return { d: Math.hypot(px - cx, py - cy), a: Math.atan2(Math.sin(a), Math.cos(a)) };
     };
     const rim: Point = [cx + outer * Math.cos(phi), cy + outer * Math.sin(phi)];
+    /** A shape cut at the washer's outer rim: cracks and chips are in the metal. */
+    const withinRim = (alpha: Float32Array) =>
+      alpha.map((v, i) => v * clamp01(outer - Math.hypot((i % s) + 0.5 - cx, Math.floor(i / s) + 0.5 - cy) + 0.5));
     switch (kind) {
       case 'groove': {
         const k = r() < 0.5 ? 0 : 1;
         const span = uniform(r, 0.8, 1.3) * size;
         const radius = inner + GROOVES[k] * (outer - inner);
-        const region = fill(s, (x, y) => {
-          const { d, a } = polar(x + 0.5, y + 0.5);
-          return Math.abs(a) < span / 2 && Math.abs(d - radius) < grooveWidth ? [1, 1, 1] : [0, 0, 0];
-        }).subarray(0, s * s);
+        const region = regionWhere(s, (px, py) => {
+          const { d, a } = polar(px, py);
+          return Math.abs(a) < span / 2 && Math.abs(d - radius) < grooveWidth;
+        });
         const out = redrawn(
           rgb,
           s,
@@ -105,7 +108,8 @@ function draw(r: Random, s: number): Surface<Kind> {
       case 'crack': {
         const length = (outer - inner) * uniform(r, 0.6, 0.9) * size;
         const start: Point = [cx + (outer + 1) * Math.cos(phi), cy + (outer + 1) * Math.sin(phi)];
-        const region = polyline(s, walk(r, start, phi + Math.PI, 6, (length + 1) / 6, 0.35), Math.max(1, 1.6 * unit));
+        const line = polyline(s, walk(r, start, phi + Math.PI, 6, (length + 1) / 6, 0.35), Math.max(1, 1.6 * unit));
+        const region = withinRim(line);
         const out = redrawn(
           rgb,
           s,
@@ -115,14 +119,10 @@ function draw(r: Random, s: number): Surface<Kind> {
             return [metal[0] * 0.5, metal[1] * 0.5, metal[2] * 0.5];
           },
         );
-        region.forEach(
-          (v, i) => (region[i] = Math.hypot((i % s) + 0.5 - cx, Math.floor(i / s) + 0.5 - cy) < outer ? v : 0),
-        );
         return { rgb: out, region };
       }
       case 'missing': {
-        const chip = blob(r, s, rim, uniform(r, 3, 4.5) * unit * size, 0.4);
-        const region = chip.map((v, i) => v * clamp01(outer - polar((i % s) + 0.5, Math.floor(i / s) + 0.5).d + 0.5));
+        const region = withinRim(blob(r, s, rim, uniform(r, 3, 4.5) * unit * size, 0.4));
         return { rgb: redrawn(rgb, s, region, background), region };
       }
     }
