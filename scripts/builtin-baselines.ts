@@ -72,6 +72,4 @@ console.log(
 console.log('| category | pixel Gaussian | per kind | | PCA | per kind | |');
 console.log('|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
-console.log(
-  `| mean | ${fmt(means.gaussian[0])} / ${fmt(means.gaussian[1])} | | | ${fmt(means.pca[0])} / ${fmt(means.pca[1])} | | |`,
-);
+console.log(`| mean | ${means.gaussian.map(fmt).join(' / ')} | | | ${means.pca.map(fmt).join(' / ')} | | |`);

@@ -48,7 +48,7 @@ function digest(seed: number, category: SyntheticCategory): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-// Changing the generator's images changes these: then bump SYNTHETIC_VERSION (old caches are regenerated) and update them.
+// Changing the generator's images changes these: then bump SYNTHETIC_VERSION (so caches regenerate) and update them.
 const DIGESTS: Record<SyntheticCategory, string> = {
   weave: '6c5de5cd2da9bb3a',
   grain: '24b5230daad525fc',
@@ -125,7 +125,7 @@ describe('built-in dataset, version 2', () => {
   // The test split's ratios of v1 on a smaller copy: 60 normal training images, 30 more to standardise the PCA error,
   // 16 normal and 16 defective test images per category (4 of each kind, one of them faint).
   // (Both yardsticks are test helpers for now; the library's pixel-gaussian and pca detectors can replace them.)
-  it('a per-pixel Gaussian cannot tell the defects (mean image AUROC <= 0.75); a PCA model of the normal images can', () => {
+  it('a per-pixel Gaussian cannot tell the defects (mean image AUROC <= 0.75); PCA of the normal images can', () => {
     const s = 64;
     const results = SYNTHETIC_CATEGORIES.map((c) => {
       const train = Array.from({ length: 60 }, (_, i) => syntheticGood(0, c, 'train', i, s));

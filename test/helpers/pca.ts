@@ -107,7 +107,7 @@ export function standardiser(normalMaps: Float64Array[]): (map: Float64Array) =>
   return (map) => map.map((v, i) => (v - mean[i]) / (spread[i] + floor));
 }
 
-/** Image and pixel AUROC of the standardised PCA error (score: the map's maximum), standardised on `held` normal images. */
+/** Image and pixel AUROC of the PCA error (score: the map's maximum), standardised on `held` normal images. */
 export function pcaAuroc(
   train: Image[],
   held: Image[],

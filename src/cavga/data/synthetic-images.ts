@@ -60,7 +60,7 @@ export function syntheticGood(
   return withNoise(CATEGORIES[category].draw(r, size).rgb, size, r);
 }
 
-/** Defective test image `index`: the category's defect kinds in turn; of each kind's images the 4th of 8 is faint, the 8th small. */
+/** Defective test image `index`: the category's kinds in turn; of each kind's images the 4th of 8 is faint, the 8th small. */
 export function syntheticDefect(
   seed: number,
   category: SyntheticCategory,

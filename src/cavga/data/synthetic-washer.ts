@@ -1,5 +1,5 @@
-// 'washer': a machined metal washer on a dark background, with faint machining rings and two turned grooves; its position
-// (up to 5% of the side off centre), size and light direction change per image.
+// 'washer': a machined metal washer on a dark background, with faint machining rings and two turned grooves; its
+// position (up to 5% of the side off centre), size and light direction change per image.
 // Defects move or remove the washer's own structure:
 //   groove   a stretch of a groove broken off (filled level with the metal)
 //   dent     the rim pushed in, the grooves bent with it
