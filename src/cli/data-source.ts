@@ -13,6 +13,7 @@ import {
   loadMnistPackage,
   loadMvtec,
   SYNTHETIC_CATEGORIES,
+  syntheticFolder,
   weaklySupervisedSplit,
   type SplitSamples,
   type SyntheticCategory,
@@ -31,6 +32,8 @@ export interface DataOptions {
   imageSize: number;
   channels: 1 | 3;
   seed: number;
+  /** Seed of the built-in dataset's images (default 0); each seed is cached in a folder of its own. */
+  dataSeed?: number;
   /** Move 2% of the anomalous test images into training, with labels only. */
   weaklySupervised: boolean;
   /** Caps for the one-class sets, which are large for a CPU adapter. */
@@ -44,8 +47,9 @@ export interface Category {
   split: SplitSamples;
 }
 
-export function defaultBuiltinRoot(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cavga-webgpu', 'builtin');
+/** The built-in dataset's cache folder for a data seed: ~/.cache/cavga-webgpu/builtin-v<version>/seed-<seed>. */
+export function defaultBuiltinRoot(dataSeed = 0): string {
+  return syntheticFolder(join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cavga-webgpu'), dataSeed);
 }
 
 function list(value: string | undefined): string[] | undefined {
@@ -69,14 +73,15 @@ function rawCategories(o: DataOptions): Category[] {
   const wanted = list(o.categories);
   switch (o.dataset) {
     case 'builtin': {
-      const root = o.path ?? defaultBuiltinRoot();
+      const dataSeed = o.dataSeed ?? 0;
+      const root = o.path ?? defaultBuiltinRoot(dataSeed);
       for (const c of wanted ?? []) {
         if (!(SYNTHETIC_CATEGORIES as string[]).includes(c))
           throw new DataError(`built-in dataset: no category '${c}' (choose from ${SYNTHETIC_CATEGORIES.join(', ')})`);
       }
       const folders = ensureSynthetic({
         root,
-        seed: 0,
+        seed: dataSeed,
         size: o.imageSize,
         channels: o.channels,
         categories: wanted as SyntheticCategory[] | undefined,

@@ -15,6 +15,7 @@ const common: OptionTable = {
   dataset: { type: 'string', choices: DATASETS, default: 'builtin', help: 'data source' },
   data: { type: 'string', help: 'dataset folder' },
   categories: { type: 'string', help: 'categories or normal classes to evaluate on, comma separated' },
+  'data-seed': { type: 'integer', default: 0, min: 0, help: 'built-in dataset: seed of its images (another copy)' },
   'max-test': { type: 'integer', min: 1, help: 'at most this many test images (MNIST, CIFAR-10)' },
   out: { type: 'string', help: 'folder for the metrics and the report (default: beside the checkpoint, eval/)' },
 };
@@ -52,6 +53,7 @@ export async function evaluate(argv: string[]): Promise<number> {
     imageSize,
     channels,
     seed: detector.seed,
+    dataSeed: v['data-seed'] as number,
     weaklySupervised: false,
     maxTest: v['max-test'] as number | undefined,
   });

@@ -37,6 +37,7 @@ const run: OptionTable = {
   'max-train': { type: 'integer', min: 1, help: 'at most this many training images (MNIST, CIFAR-10)' },
   'max-test': { type: 'integer', min: 1, help: 'at most this many test images (MNIST, CIFAR-10)' },
   seed: { type: 'integer', default: 0, min: 0, help: 'seed of weights, noise and batch order' },
+  'data-seed': { type: 'integer', default: 0, min: 0, help: 'built-in dataset: seed of its images (another copy)' },
   out: { type: 'string', help: 'run folder (default runs/<model>-<dataset>)' },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoints' },
 };
@@ -139,6 +140,7 @@ export async function train(argv: string[]): Promise<number> {
     ...spec.config,
     dataset,
     data: v.data ?? null,
+    dataSeed: v['data-seed'],
     categories: v.categories ?? null,
     ...(stepped && { batchSize: v['batch-size'], steps: v.steps, epochs: v.epochs ?? null }),
   };
@@ -168,6 +170,7 @@ export async function train(argv: string[]): Promise<number> {
     channels: spec.channels,
     seed: spec.seed,
     weaklySupervised: weak,
+    dataSeed: v['data-seed'] as number,
     maxTrain: v['max-train'] as number | undefined,
     maxTest: v['max-test'] as number | undefined,
     log,

@@ -321,6 +321,9 @@ describe('synthetic dataset', () => {
       join(c, 'tiles'),
       'not a generated dataset',
     );
+    // A data seed that is not a whole number from 0 is refused, naming it.
+    for (const seed of [-1, 1.5])
+      expectDataError(() => ensureSynthetic({ root: c, seed, ...tiny }), 'data seed', String(seed));
   });
 });
 

@@ -161,7 +161,13 @@ describe('cavga CLI', () => {
       /anomalyMap&#34;:&#34;attention&#34;,&#34;imageScore&#34;:&#34;mean-error/,
     );
 
-    const images = join(env.XDG_CACHE_HOME, 'cavga-webgpu/builtin/weave/test/good');
+    // Another copy of the built-in set, generated into a cache folder of its own.
+    const copy = cavga(['eval', '--checkpoint', checkpoint, '--data-seed', '1', '--out', join(work, 'eval-seed-1')]);
+    expect(copy.code, copy.err).toBe(0);
+    const manifest = join(env.XDG_CACHE_HOME, 'cavga-webgpu/builtin-v2/seed-1/weave/manifest.json');
+    expect(JSON.parse(readFileSync(manifest, 'utf8')).seed).toBe(1);
+
+    const images = join(env.XDG_CACHE_HOME, 'cavga-webgpu/builtin-v2/seed-0/weave/test/good');
     const heatmaps = join(work, 'heatmaps');
     const i = cavga([
       'infer',
@@ -186,6 +192,7 @@ describe('cavga CLI', () => {
     const cases: [string[], RegExp][] = [
       [['train', '--dataset', 'mvtec', '--data', join(work, 'missing')], /missing/],
       [['train', '--steps', 'ten'], /--steps needs a whole number, got 'ten'/],
+      [['train', '--data-seed', '1.5'], /--data-seed needs a whole number, got '1.5'/],
       [['train', '--model', 'nope'], /--model must be one of/],
       [['train', '--image-size', '20'], /multiple of 16/],
       [['infer', '--checkpoint', corrupt, notPng], /corrupt\.safetensors/],

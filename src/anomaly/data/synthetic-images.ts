@@ -4,11 +4,21 @@
 import { DataError } from './errors.ts';
 import type { Image } from './image.ts';
 import { keyedRng } from './random.ts';
-import { paintDefect, type DefectKind, type Subtlety } from './synthetic-defects.ts';
-import { surfaces, type Random } from './synthetic-surfaces.ts';
+import type { Random, SurfaceCategory } from './synthetic-surfaces.ts';
+import { grain } from './synthetic-grain.ts';
+import { perforated } from './synthetic-perforated.ts';
+import { screw } from './synthetic-screw.ts';
+import { tiles } from './synthetic-tiles.ts';
+import { washer } from './synthetic-washer.ts';
+import { weave } from './synthetic-weave.ts';
 
-export type SyntheticCategory = keyof typeof surfaces;
-export const SYNTHETIC_CATEGORIES = Object.keys(surfaces) as SyntheticCategory[];
+const CATEGORIES = { weave, grain, tiles, perforated, washer, screw } satisfies Record<string, SurfaceCategory<string>>;
+
+export type SyntheticCategory = keyof typeof CATEGORIES;
+export const SYNTHETIC_CATEGORIES = Object.keys(CATEGORIES) as SyntheticCategory[];
+export type DefectKind = (typeof CATEGORIES)[SyntheticCategory]['kinds'][number];
+/** A subtle defect: 'faint' departs from normal by about half as much, 'small' is about half the size. */
+export type Subtlety = 'faint' | 'small' | null;
 
 /** `name` as a category of the built-in dataset, or one DataError naming the choices. */
 export function syntheticCategory(name: string): SyntheticCategory {
@@ -17,12 +27,10 @@ export function syntheticCategory(name: string): SyntheticCategory {
   return name as SyntheticCategory;
 }
 
-export const DEFECT_KINDS: Record<SyntheticCategory, DefectKind[]> = {
-  weave: ['hole', 'spot', 'contamination', 'missing'],
-  grain: ['scratch', 'crack', 'hole', 'spot'],
-  tiles: ['crack', 'spot', 'contamination', 'missing'],
-  washer: ['scratch', 'crack', 'spot', 'missing'],
-};
+/** Each category's defect kinds, in the order its defective test images cycle through them. */
+export const DEFECT_KINDS = Object.fromEntries(
+  SYNTHETIC_CATEGORIES.map((c) => [c, [...CATEGORIES[c].kinds]]),
+) as Record<SyntheticCategory, DefectKind[]>;
 
 export interface SyntheticDefect {
   image: Image; // RGB
@@ -49,29 +57,40 @@ export function syntheticGood(
   size: number,
 ): Image {
   const r = keyedRng(seed, category, split, index);
-  return withNoise(surfaces[category](r, size).rgb, size, r);
+  return withNoise(CATEGORIES[category].draw(r, size).rgb, size, r);
 }
 
-/** Defective test image `index`: the category's defect kinds in turn; of each kind's images the 4th of 8 is faint, the 8th small. */
+/** Defective test image `index`: the category's kinds in turn; of each kind's images the 4th of 8 is faint, the 8th small. */
 export function syntheticDefect(
   seed: number,
   category: SyntheticCategory,
   index: number,
   size: number,
 ): SyntheticDefect {
-  const kinds = DEFECT_KINDS[category];
+  const { kinds, draw } = CATEGORIES[category] as SurfaceCategory<DefectKind>;
   const kind = kinds[index % kinds.length];
   const nth = Math.floor(index / kinds.length);
-  const wanted: Subtlety = nth % 8 === 3 ? 'low-contrast' : nth % 8 === 7 ? 'small' : null;
+  const subtlety: Subtlety = nth % 8 === 3 ? 'faint' : nth % 8 === 7 ? 'small' : null;
   const r = keyedRng(seed, category, 'defect', index);
-  const surface = surfaces[category](r, size);
-  const { mask, pixels, subtlety } = paintDefect(kind, wanted, r, surface, surface.rgb, size);
-  return {
-    image: withNoise(surface.rgb, size, r),
-    mask: { width: size, height: size, channels: 1, data: Float32Array.from(mask) },
-    kind,
-    nth,
-    subtlety,
-    pixels,
-  };
+  const surface = draw(r, size);
+  const strength = { amount: subtlety === 'faint' ? 0.5 : 1, size: subtlety === 'small' ? 0.6 : 1 };
+  // A defect is drawn again, elsewhere, in the rare case that it changed no whole pixel (its mask would be empty).
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const { rgb, region } = surface.defect(kind, r, strength);
+    // The mask is where the defect's opacity reaches 0.5, or at small sizes, where a defect may cover no pixel that
+    // much, where it reaches half its largest opacity.
+    const peak = region.reduce((a, b) => Math.max(a, b), 0);
+    if (peak === 0) continue;
+    const mask = Float32Array.from(region, (a) => (a >= Math.min(0.5, peak / 2) ? 1 : 0));
+    const pixels = mask.reduce((a, b) => a + b, 0);
+    return {
+      image: withNoise(rgb, size, r),
+      mask: { width: size, height: size, channels: 1, data: mask },
+      kind,
+      nth,
+      subtlety,
+      pixels,
+    };
+  }
+  throw new Error(`built-in dataset: ${category} defect ${index} at size ${size} has an empty mask in 20 attempts`);
 }

@@ -1,17 +1,14 @@
-// The built-in dataset, generated from a seed on first use and cached on disk in the MVTec AD layout.
+// The built-in dataset, generated from a data seed on first use and cached on disk in the MVTec AD layout.
 //
-// Four categories: three textures, 'weave' (plain-woven fabric), 'grain' (wood), 'tiles' (ceramic tiles and grout), and
-// one object, 'washer' (a machined washer on a dark background, with jitter in position, size and lighting). Each has
-// four defect kinds, drawn in turn:
-//   weave: hole, spot, contamination, missing (a missing thread)
-//   grain: scratch, crack, hole, spot
-//   tiles: crack, spot, contamination, missing (a chipped corner)
-//   washer: scratch, crack, spot, missing (a chunk broken out)
-// Of each kind's images, the 4th of every 8 is faint (about a third of the contrast; small instead for holes and missing
-// pieces) and the 8th is small (half size): 2 of each kind's 10 at the defaults are subtle; manifest.json lists which,
-// with each mask's size. Defaults: 64 x 64 RGB, 200 train/good, 40 test/good and 40 defective test images per category
-// (about 2 s for all four). Every image derives from (seed, category, split, index) alone, so the same seed gives
-// byte-identical files, and changing a count leaves the other images unchanged.
+// Version 2 (docs/builtin-dataset.md): six categories whose defects keep the normal colour and intensity range, so a
+// per-pixel statistic of the normal images cannot tell them while a model of the normal pattern can. Four textures,
+// 'weave', 'grain', 'tiles', 'perforated', and two objects with pose jitter, 'washer' and 'screw'; each has four defect
+// kinds, drawn in turn (synthetic-<category>.ts describes them). Of each kind's images the 4th of every 8 is faint
+// (about half as far from normal) and the 8th small (about 60% of the size): 2 of each kind's 10 at the defaults are
+// subtle; manifest.json lists which, with each mask's size. Defaults: 64 x 64 RGB, 200 train/good, 40 test/good and 40
+// defective test images per category. Every image derives from (seed, category, split, index) alone, so the same seed
+// gives byte-identical files, another seed another copy of the set, and changing a count leaves the other images
+// unchanged.
 //
 // <root>/<category>/manifest.json records the generator's version and the options; a cache from another version or
 // with other options is regenerated. Generation writes to a temporary folder and renames it, so an interrupted run never
@@ -22,18 +19,23 @@ import { join } from 'node:path';
 import { DataError } from './errors.ts';
 import { convertChannels, type Image } from './image.ts';
 import { writePng } from './png.ts';
-import type { DefectKind, Subtlety } from './synthetic-defects.ts';
 import {
   SYNTHETIC_CATEGORIES,
   syntheticCategory,
   syntheticDefect,
   syntheticGood,
+  type DefectKind,
+  type Subtlety,
   type SyntheticCategory,
 } from './synthetic-images.ts';
 
-/** Bump whenever the generated images change, so old caches are regenerated. */
-export const SYNTHETIC_VERSION = 1;
+/** Bump whenever the generated images change, so old caches are regenerated (test/anomaly checks a digest of them). */
+export const SYNTHETIC_VERSION = 2;
 const GENERATOR = 'cavga-synthetic';
+
+/** The cache folder of one copy of the built-in set under `base`: builtin-v<version>/seed-<seed>. */
+export const syntheticFolder = (base: string, seed: number) =>
+  join(base, `builtin-v${SYNTHETIC_VERSION}`, `seed-${seed}`);
 
 export interface SyntheticCounts {
   train: number;
@@ -111,6 +113,8 @@ export function ensureSynthetic(options: SyntheticOptions): Record<SyntheticCate
   const { root, seed = 0, size = 64, channels = 3 } = options;
   const counts: SyntheticCounts = { train: 200, testGood: 40, testDefective: 40, ...options.counts };
   const categories = options.categories ?? SYNTHETIC_CATEGORIES;
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new DataError(`synthetic dataset: the data seed must be a whole number from 0, got ${seed}`);
   if (!Number.isInteger(size) || size < 16 || size > 1024)
     throw new DataError(`synthetic dataset: size must be an integer from 16 to 1024, got ${size}`);
   for (const [name, n] of Object.entries(counts)) {
