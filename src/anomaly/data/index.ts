@@ -22,7 +22,13 @@ export type { OneClassOptions } from './one-class.ts';
 export { weaklySupervisedSplit } from './split.ts';
 export { Dataset, inMemory, type DataBatch, type SampleReader } from './dataset.ts';
 export { loadSplit, loadImageFiles } from './loader.ts';
-export { ensureSynthetic, syntheticFolder, SYNTHETIC_VERSION, type SyntheticOptions, type SyntheticCounts } from './synthetic.ts';
+export {
+  ensureSynthetic,
+  syntheticFolder,
+  SYNTHETIC_VERSION,
+  type SyntheticOptions,
+  type SyntheticCounts,
+} from './synthetic.ts';
 export {
   SYNTHETIC_CATEGORIES,
   DEFECT_KINDS,
