@@ -130,6 +130,9 @@ describe('pixel-gaussian', () => {
           const maps = raws.flatMap((r) => [...r].map((v) => v / (v + want.threshold)));
           expectClose(await result.map.data(), maps, 1e-4, 1e-6, `${what}: maps`);
           expect([result.reconstruction, result.attention]).toEqual([null, null]);
+          expect(await detector.scoreScale()).toBe(
+            `scores are distances from the normal images in units of their spread; the most extreme of the 9 training images reached ${want.threshold.toFixed(2)} (heatmap 0.5)`,
+          );
           // The colour outlier and the square score above both normal images.
           const scores = await result.score.data();
           expect(Math.min(scores[2], scores[3])).toBeGreaterThan(Math.max(scores[0], scores[1]));

@@ -148,6 +148,11 @@ export class PixelGaussianDetector extends Baseline<PixelGaussianConfig> {
     );
   }
 
+  async scoreScale(): Promise<string> {
+    const [t, n] = await Promise.all([this.model.threshold.item(), this.model.images.item()]);
+    return `scores are distances from the normal images in units of their spread; the most extreme of the ${n} training images reached ${t.toFixed(2)} (heatmap 0.5)`;
+  }
+
   checkpointState() {
     return { model: this.model };
   }
