@@ -12,6 +12,7 @@ import {
   checkpointContents,
   createDetector,
   decodeImageBlob,
+  DETECTORS,
   detectorFromCheckpoint,
   formatAdapter,
   heatmapRaster,
@@ -185,7 +186,8 @@ function* batchesOf(data: TrainingData): Generator<Tensor> {
 }
 
 /**
- * Trains the loaded model (or a new CAVGA-Du with `cavga train`'s defaults) on one category of the built-in dataset: a
+ * Trains the loaded model (or a new one of the kind chosen, with `cavga train`'s defaults: CAVGA-Du, or a baseline such as
+ * the per-pixel Gaussian or PCA) on one category of the built-in dataset: a
  * few steps, or one fit for a model fitted in one pass.
  */
 async function train(): Promise<string> {
@@ -195,7 +197,8 @@ async function train(): Promise<string> {
     throw new Error(`Steps must be a positive integer, got '${$<HTMLInputElement>('steps').value}'`);
   if (!(Number.isInteger(batchSize) && batchSize >= 1))
     throw new Error(`Batch must be a positive integer, got '${$<HTMLInputElement>('batch').value}'`);
-  saved ??= { detector: createDetector('cavga-du', { imageSize: 64, channels: 3, seed: 0 }), step: 0 };
+  const kind = $<HTMLSelectElement>('new-model').value;
+  saved ??= { detector: createDetector(kind, { imageSize: 64, channels: 3, seed: 0 }), step: 0 };
   const model = saved;
   const { detector } = model;
   const category = $<HTMLSelectElement>('category').value as SyntheticCategory;
@@ -252,6 +255,9 @@ function openFiles(files: File[]): Promise<void> {
 function wire(): void {
   const category = $<HTMLSelectElement>('category');
   for (const name of SYNTHETIC_CATEGORIES) category.add(new Option(name, name));
+  const kinds = $<HTMLSelectElement>('new-model');
+  for (const name of Object.keys(DETECTORS))
+    kinds.add(new Option(name, name, name === 'cavga-du', name === 'cavga-du'));
   $<HTMLInputElement>('checkpoint').addEventListener('change', (e) =>
     openFiles(Array.from((e.target as HTMLInputElement).files ?? [])),
   );

@@ -118,12 +118,13 @@ export type {
 } from './anomaly/detector.ts';
 export { detectorCheckpoint } from './anomaly/detector.ts';
 export type { SettingSpec, SettingTable, Settings } from './anomaly/settings.ts';
-export { toBatch, trainingData, type Batch, type TrainingData } from './anomaly/batch.ts';
+export { toBatch, trainingData, normalTrainingData, type Batch, type TrainingData } from './anomaly/batch.ts';
 export { trainLoop, type TrainLoopOptions, type LoopEnd } from './anomaly/train-loop.ts';
 export { builtinTrainingData, type BuiltinTrainingOptions } from './anomaly/builtin-training.ts';
-export { calibrateOn, evaluateDetector, type CategoryEvaluation } from './anomaly/evaluate.ts';
+export { calibrateOn, evaluateDetector, fitAndEvaluate, type CategoryEvaluation } from './anomaly/evaluate.ts';
 export { Dataset, type DataBatch } from './anomaly/data/dataset.ts';
-export type { Sample } from './anomaly/data/sample.ts';
+export type { Sample, Split, SplitSamples } from './anomaly/data/sample.ts';
+export { splitSamples, weaklySupervisedSplit, type SplitOptions } from './anomaly/data/split.ts';
 export { DataError } from './anomaly/data/errors.ts';
 export {
   preprocess,
@@ -145,6 +146,8 @@ export {
   metricsJson,
   type CategoryMetrics,
   type MetricsReport,
+  type BaselineMetrics,
+  type BaselineReport,
 } from './anomaly/report/metrics.ts';
 export { imageRaster, sampleGrid, type GridSample } from './anomaly/report/image-grid.ts';
 export { heatmapRaster, overlayHeatmap, turbo } from './anomaly/report/colormap.ts';
@@ -152,7 +155,11 @@ export { lossCurves, rocCurves, type LossSeries } from './anomaly/report/plots.t
 export type { Raster } from './anomaly/report/raster.ts';
 
 // Model names -> detectors, and checkpoints -> detectors
-export { DETECTORS, detectorKind, createDetector, detectorFromCheckpoint } from './detectors.ts';
+export { DETECTORS, BASELINES, detectorKind, createDetector, detectorFromCheckpoint } from './detectors.ts';
+
+// The baselines: no learning at all
+export { PixelGaussianDetector } from './baselines/pixel-gaussian/detector.ts';
+export { PcaDetector } from './baselines/pca/detector.ts';
 
 // CAVGA
 export {

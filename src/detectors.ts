@@ -8,11 +8,19 @@ import type { SettingTable, Settings } from './anomaly/settings.ts';
 import type { DecodedSafetensors } from './nn/safetensors-format.ts';
 import { modelPresets, type ModelName } from './cavga/config.ts';
 import { cavgaKind } from './cavga/detector.ts';
+import { pcaKind } from './baselines/pca/detector.ts';
+import { pixelGaussianKind } from './baselines/pixel-gaussian/detector.ts';
 
 export const DETECTORS: Readonly<Record<string, DetectorKind>> = {
   // CAVGA's four variants and the paper's autoencoder baselines, built from CAVGA's parts.
   ...Object.fromEntries(Object.keys(modelPresets).map((name) => [name, cavgaKind(name as ModelName)])),
+  // No learning at all: what a learned model must beat.
+  'pixel-gaussian': pixelGaussianKind,
+  pca: pcaKind,
 };
+
+/** The baselines every `cavga train` run fits and scores beside its model, on the same split, with their defaults. */
+export const BASELINES = ['pixel-gaussian', 'pca'] as const;
 
 export function detectorKind(name: string): DetectorKind {
   const kind = DETECTORS[name];

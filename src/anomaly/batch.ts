@@ -32,6 +32,12 @@ export function trainingData(dataset: Dataset, withLabels: boolean): TrainingDat
   return { count: dataset.count, batch: (indices) => toBatch(dataset.batch(indices), withLabels) };
 }
 
+/** The normal images of a dataset (a weakly supervised training set holds a few anomalous ones) as training data. */
+export function normalTrainingData(dataset: Dataset): TrainingData {
+  const normal = [...dataset.labels.keys()].filter((i) => dataset.labels[i] < 0.5);
+  return { count: normal.length, batch: (indices) => toBatch(dataset.batch(indices.map((i) => normal[i]))) };
+}
+
 /** The dataset's images at `indices`, `size` at a time, each batch read back and as a tensor the consumer disposes. */
 export function* imageBatches(
   dataset: Dataset,

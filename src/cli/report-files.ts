@@ -15,6 +15,7 @@ import {
   type ReportSample,
 } from '../anomaly/report/index.ts';
 import type { CategoryEvaluation } from '../anomaly/evaluate.ts';
+import type { BaselineMetrics } from '../anomaly/report/metrics.ts';
 
 /** A category's pictures in one grid, as PNG (the run folder's <category>/samples.png). */
 export const picturesPng = (evaluation: CategoryEvaluation): Uint8Array => encodePng(sampleGrid(evaluation.pictures));
@@ -54,6 +55,7 @@ export function writeReport(
   config: Record<string, unknown>,
   evaluations: CategoryEvaluation[],
   categories: string[],
+  baselines: BaselineMetrics[] = [],
 ): string {
   const second = evaluations.map((e) => e.paperProtocol);
   const paper =
@@ -63,6 +65,7 @@ export function writeReport(
   const report = metricsReport(
     evaluations.map((e) => e.metrics),
     paper,
+    baselines,
   );
   const markdown = metricsMarkdown(report);
   writeFileSync(join(out, 'metrics.json'), metricsJson(report));

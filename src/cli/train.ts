@@ -1,17 +1,21 @@
-// `cavga train`: trains one model per category, checkpointing as it goes, then evaluates and writes the run folder
-// (checkpoints, config, per-step metrics, pictures, metrics tables and one HTML report).
+// `cavga train`: trains one model per category, checkpointing as it goes, then evaluates it on the test split (or the
+// validation split, while settings are chosen) beside the per-pixel Gaussian and PCA baselines fitted on the same
+// training images, and writes the run folder (checkpoints, config, per-step metrics, pictures, metrics tables and one
+// HTML report).
 
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainingData, type TrainingData } from '../anomaly/batch.ts';
-import type { DetectorKind, DetectorSpec, StepDetector } from '../anomaly/detector.ts';
+import type { Detector, DetectorKind, DetectorSpec, OnePassDetector, StepDetector } from '../anomaly/detector.ts';
 import { loadSplit, DataError } from '../anomaly/data/index.ts';
 import { trainLoop, type LoopEnd } from '../anomaly/train-loop.ts';
 import { formatMetric, ProgressBar } from '../anomaly/report/index.ts';
-import { calibrateOn, evaluateDetector, type CategoryEvaluation } from '../anomaly/evaluate.ts';
-import { DETECTORS, detectorKind, everySetting } from '../detectors.ts';
+import { calibrateOn, evaluateDetector, fitAndEvaluate, type CategoryEvaluation } from '../anomaly/evaluate.ts';
+import type { BaselineMetrics, CategoryMetrics } from '../anomaly/report/metrics.ts';
+import type { Dataset } from '../anomaly/data/dataset.ts';
+import { BASELINES, createDetector, DETECTORS, detectorKind, everySetting } from '../detectors.ts';
 import { helpText, parseOptions, refuseOthers, UsageError, type OptionTable, type Parsed } from './args.ts';
-import { DATASETS, loadCategories, type DatasetKind } from './data-source.ts';
+import { DATASETS, loadCategories, trainedOn, type DataOptions, type DatasetKind } from './data-source.ts';
 import { resumeDetector, saveDetector } from './model-files.ts';
 import { picturesPng, writeReport } from './report-files.ts';
 
@@ -34,10 +38,27 @@ const stepOptions: OptionTable = {
   'checkpoint-every': { type: 'integer', default: 50, min: 1, help: 'steps between checkpoints' },
 };
 const run: OptionTable = {
-  'max-train': { type: 'integer', min: 1, help: 'at most this many training images (MNIST, CIFAR-10)' },
-  'max-test': { type: 'integer', min: 1, help: 'at most this many test images (MNIST, CIFAR-10)' },
+  'max-train': { type: 'integer', min: 1, help: 'at most this many normal training images (MNIST, CIFAR-10)' },
+  'max-test': { type: 'integer', min: 1, help: 'at most this many validation and test images each (MNIST, CIFAR-10)' },
   seed: { type: 'integer', default: 0, min: 0, help: 'seed of weights, noise and batch order' },
-  'data-seed': { type: 'integer', default: 0, min: 0, help: 'built-in dataset: seed of its images (another copy)' },
+  'data-seed': {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    help: 'seed of the train / validation / test split and of the built-in images (another copy)',
+  },
+  split: {
+    type: 'string',
+    choices: ['test', 'validation'],
+    default: 'test',
+    help: 'what the report scores: the validation set while choosing settings, the test set once they are chosen',
+  },
+  baselines: {
+    type: 'string',
+    choices: ['true', 'false'],
+    default: 'true',
+    help: `fit and score the baselines (${BASELINES.join(', ')}) beside the model on the same images`,
+  },
   out: { type: 'string', help: 'run folder (default runs/<model>-<dataset>)' },
   resume: { type: 'boolean', help: 'continue the run in --out from its checkpoints' },
 };
@@ -82,6 +103,7 @@ interface StepRun {
   start: number;
   name: string;
   dir: string;
+  saveAt: (step: number) => Promise<void>;
   stopRequested: () => boolean;
 }
 
@@ -104,7 +126,7 @@ async function trainSteps(r: StepRun): Promise<LoopEnd> {
     startStep: r.start,
     checkpointEvery: r.v['checkpoint-every'] as number,
     data: r.data,
-    saveCheckpoint: (step) => saveDetector(join(r.dir, CHECKPOINT), r.detector, step),
+    saveCheckpoint: r.saveAt,
     onStep: (step, losses) => {
       appendFileSync(metricsLog, `${JSON.stringify({ step: step + 1, ...losses })}\n`);
       progress.update(step + 1, pick(losses, ['total', 'reconstruction', 'discriminator']));
@@ -136,12 +158,17 @@ export async function train(argv: string[]): Promise<number> {
 
   // Refuse to mix runs: a folder with checkpoints is only continued with --resume and the same settings.
   const configPath = join(out, 'config.json');
+  const evaluateOn = v.split as 'validation' | 'test';
   const runConfig = {
     ...spec.config,
     dataset,
     data: v.data ?? null,
-    dataSeed: v['data-seed'],
     categories: v.categories ?? null,
+    dataSeed: v['data-seed'],
+    maxTrain: v['max-train'] ?? null,
+    maxTest: v['max-test'] ?? null,
+    split: evaluateOn,
+    baselines: v.baselines === 'true',
     ...(stepped && { batchSize: v['batch-size'], steps: v.steps, epochs: v.epochs ?? null }),
   };
   if (existsSync(configPath)) {
@@ -162,44 +189,55 @@ export async function train(argv: string[]): Promise<number> {
   const gpu = await init();
   log(`adapter: ${gpu.rt.info.description || gpu.rt.info.vendor}`);
   const weak = spec.supervision === 'weakly';
-  const categories = loadCategories({
+  const dataOptions: DataOptions = {
     dataset,
     path: v.data as string | undefined,
     categories: v.categories as string | undefined,
     imageSize: spec.imageSize,
     channels: spec.channels,
-    seed: spec.seed,
-    weaklySupervised: weak,
     dataSeed: v['data-seed'] as number,
+    weaklySupervised: weak,
     maxTrain: v['max-train'] as number | undefined,
     maxTest: v['max-test'] as number | undefined,
     log,
-  });
+  };
+  const categories = loadCategories(dataOptions);
   mkdirSync(out, { recursive: true });
   writeFileSync(configPath, JSON.stringify(runConfig, null, 2));
 
   const signals = stopSignals(log);
   const evaluations: CategoryEvaluation[] = [];
+  const baselines: BaselineMetrics[] =
+    v.baselines === 'true' ? BASELINES.filter((b) => b !== model).map((name) => ({ name, categories: [] })) : [];
   const started = Date.now();
   try {
     for (const category of categories) {
       const dir = join(out, category.name);
       mkdirSync(dir, { recursive: true });
       const p = { size: spec.imageSize, channels: spec.channels };
-      const { train: trainSet, test } = loadSplit(category.split, p, category.name);
+      const { train: trainSet, evaluated } = loadSplit(category.split, p, category.name, evaluateOn);
       const detector = kind.create(spec.config);
       const checkpoint = join(dir, CHECKPOINT);
+      const saveAt = (step: number) => saveDetector(checkpoint, detector, step, trainedOn(dataOptions, category));
       const start = v.resume && existsSync(checkpoint) ? await resumeDetector(checkpoint, detector) : 0;
       const data = trainingData(trainSet, weak);
       let step = 1; // a one-pass fit counts as one step
       if (detector.training === 'one-pass') {
         if (start === 0) {
           await detector.fit(data);
-          await saveDetector(checkpoint, detector, step);
+          await saveAt(step);
         }
         log(`${category.name}: fitted on ${trainSet.count} training images`);
       } else {
-        const runStep = { v, seed: spec.seed, start, name: category.name, dir, stopRequested: signals.requested };
+        const runStep = {
+          v,
+          seed: spec.seed,
+          start,
+          name: category.name,
+          dir,
+          saveAt,
+          stopRequested: signals.requested,
+        };
         const end = await trainSteps({ detector, data, ...runStep });
         if (end.reason === 'interrupted') {
           log(
@@ -216,31 +254,62 @@ export async function train(argv: string[]): Promise<number> {
       }
       if (detector.needsCalibration) {
         const used = await calibrateOn(detector, trainSet);
-        await saveDetector(checkpoint, detector, step);
+        await saveAt(step);
         log(`${category.name}: scoring calibrated on ${used} normal training images`);
       }
-      const evaluation = await evaluateDetector(detector, test, category.name);
+      const evaluation = await evaluateDetector(detector, evaluated, category.name);
       writeFileSync(join(dir, 'samples.png'), picturesPng(evaluation));
       evaluations.push(evaluation);
       const m = evaluation.metrics;
       log(
-        `${category.name}: image AUROC ${formatMetric(m.imageAuroc)}, pixel AUROC ${formatMetric(m.pixelAuroc)}, IoU ${formatMetric(m.iou)}`,
+        `${category.name}: image AUROC ${formatMetric(m.imageAuroc)}, pixel AUROC ${formatMetric(m.pixelAuroc)}, IoU ${formatMetric(m.iou)} (${evaluateOn} set)`,
       );
+      for (const baseline of baselines)
+        baseline.categories.push(await scoreBaseline(baseline.name, spec, category.name, trainSet, evaluated, log));
     }
   } finally {
     signals.release();
   }
   const markdown = writeReport(
     out,
-    `CAVGA run: ${model} on ${dataset}`,
+    `CAVGA run: ${model} on ${dataset}, ${evaluateOn} set`,
     runConfig,
     evaluations,
     categories.map((c) => c.name),
+    baselines,
   );
   log(
     `\n${markdown}\ntrained and evaluated in ${((Date.now() - started) / 1000).toFixed(0)} s; report: ${join(out, 'report.html')}`,
   );
   return 0;
+}
+
+/** A baseline fitted on a category's normal training images and scored on the images the model was scored on. */
+async function scoreBaseline(
+  name: string,
+  spec: DetectorSpec,
+  category: string,
+  train: Dataset,
+  evaluated: Dataset,
+  log: (line: string) => void,
+): Promise<CategoryMetrics> {
+  const started = Date.now();
+  const baseline = createDetector(name, spec) as OnePassDetector;
+  try {
+    const m = await fitAndEvaluate(baseline, train, evaluated, category);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    log(
+      `${category}: ${name} image AUROC ${formatMetric(m.imageAuroc)}, pixel AUROC ${formatMetric(m.pixelAuroc)} (${seconds} s)`,
+    );
+    return m;
+  } finally {
+    release(baseline);
+  }
+}
+
+/** Frees a detector's tensors on the device now rather than when the process ends. */
+function release(detector: Detector): void {
+  for (const t of Object.values(detector.checkpointState().model.stateDict())) t.dispose();
 }
 
 function pick(values: Record<string, number>, keys: string[]): Record<string, number> {

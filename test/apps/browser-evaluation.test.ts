@@ -36,7 +36,34 @@ async function evaluateInPage(lib: Library) {
   return { device: lib.getBackend().name, calibrated, evaluation, scores: Array.from(scores) };
 }
 
+/** What a page does with a baseline: fit it on the normal images, calibrate where it needs to, evaluate. */
+async function baselineInPage(lib: Library, name: string) {
+  const { train, test } = squareDefects(6, 4, 4);
+  const p = { size: SIZE, channels: 3 as const };
+  const detector = lib.createDetector(
+    name,
+    { imageSize: SIZE, channels: 3, seed: 4 },
+    name === 'pca' ? { components: 3 } : {},
+  );
+  if (detector.training !== 'one-pass') throw new Error(`${name} fits in one pass`);
+  return lib.fitAndEvaluate(
+    detector,
+    lib.Dataset.load(train, p, 'training images'),
+    lib.Dataset.load(test, p, 'test images'),
+    'squares',
+  );
+}
+
 describe('evaluation in the browser bundle', () => {
+  it("fits and evaluates the baselines on in-memory images like the library's sources", async () => {
+    expect(bundle.BASELINES).toEqual(['pixel-gaussian', 'pca']);
+    for (const name of bundle.BASELINES) {
+      const inBundle = await baselineInPage(bundle, name);
+      expect(inBundle).toMatchObject({ category: 'squares', images: 8, anomalous: 4, imageAuroc: 1 });
+      expect(inBundle).toEqual(await baselineInPage(source, name));
+    }
+  });
+
   it("calibrates and evaluates on in-memory images and masks like the library's sources", async () => {
     const inBundle = await evaluateInPage(bundle);
     const fromSource = await evaluateInPage(source);

@@ -31,8 +31,9 @@ export interface SampleReader {
 /** Samples whose image (and mask, where there is one) are already decoded: what a browser gives. */
 export const inMemory: SampleReader = {
   image: (sample) => {
-    if (!sample.image) throw new DataError(`${sample.path}: no decoded image (files are read by loadSplit in Node)`);
-    return sample.image;
+    const image = sample.image; // read once: a one-class sample decodes its record when read
+    if (!image) throw new DataError(`${sample.path}: no decoded image (files are read by loadSplit in Node)`);
+    return image;
   },
   mask: (sample) => {
     if (!sample.mask) throw new DataError(`${sample.maskPath}: no decoded mask (files are read by loadSplit in Node)`);

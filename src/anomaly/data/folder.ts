@@ -1,6 +1,7 @@
 // A plain folder layout:
-//   <root>/normal/*.png      normal images; a share of them (80% by default, chosen by seed) trains, the rest test
-//   <root>/anomalous/*.png   anomalous images, all in the test set
+//   <root>/normal/*.png      normal images; a share of them (80% by default, chosen by the data seed) trains, the rest
+//                            are on the test side
+//   <root>/anomalous/*.png   anomalous images, all on the test side (split.ts draws the validation set from it)
 //   <root>/masks/<name>.png  optional: a mask per anomalous image, under the image's file name
 
 import { existsSync } from 'node:fs';

@@ -1,10 +1,10 @@
-// Datasets from files (Node): a train/test split's samples and image files for inference, their PNGs read as the
-// datasets are loaded (dataset.ts).
+// Datasets from files (Node): a split's samples and image files for inference, their PNGs read as the datasets are
+// loaded (dataset.ts).
 
 import { Dataset, type DataBatch, type SampleReader } from './dataset.ts';
 import type { Preprocessing } from './image.ts';
 import { readPng } from './png.ts';
-import type { Sample, SplitSamples } from './sample.ts';
+import type { Sample, Split } from './sample.ts';
 
 /** Samples' PNG files; records of IDX and CIFAR-10 files come decoded. */
 const files: SampleReader = {
@@ -12,10 +12,19 @@ const files: SampleReader = {
   mask: (sample) => sample.mask ?? readPng(sample.maskPath!),
 };
 
-/** Loads a train/test split with one pre-processing; both sets must share one channel count. */
-export function loadSplit(split: SplitSamples, p: Preprocessing, name: string): { train: Dataset; test: Dataset } {
+/**
+ * Loads a split's training set and the set a model is evaluated on (its test set, or its validation set while settings
+ * are chosen), with one pre-processing; both must share one channel count.
+ */
+export function loadSplit(
+  split: Split,
+  p: Preprocessing,
+  name: string,
+  evaluateOn: 'validation' | 'test' = 'test',
+): { train: Dataset; evaluated: Dataset } {
   const train = Dataset.load(split.train, p, `${name}: training set`, undefined, files);
-  return { train, test: Dataset.load(split.test, p, `${name}: test set`, train.source, files) };
+  const evaluated = Dataset.load(split[evaluateOn], p, `${name}: ${evaluateOn} set`, train.source, files);
+  return { train, evaluated };
 }
 
 /** Image files for inference, pre-processed exactly as in training and evaluation. */

@@ -4,6 +4,7 @@
 //   <dir>/test/<defect>/*.png                    anomalous test images
 //   <dir>/ground_truth/<defect>/<name>_mask.png  their masks
 // Without a ground_truth folder the test set has image labels only; with one, every anomalous image needs its mask.
+// split.ts draws the validation set from the test folder.
 
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';

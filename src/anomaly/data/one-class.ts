@@ -1,11 +1,11 @@
-// The one-class protocol of the classification datasets (MNIST, Fashion-MNIST, CIFAR-10): the training set holds only
-// the normal class; the test set holds every class, anomalous unless it is the normal class.
+// The one-class protocol of the classification datasets (MNIST, Fashion-MNIST, CIFAR-10): one class is normal, every
+// other class anomalous. Both files are labelled that way; split.ts then trains on the normal class of the training
+// file (less the tenth of each class that validates) and tests on the whole test file.
 
 import type { Image } from './image.ts';
-import { subset } from './random.ts';
 import type { Sample, SplitSamples } from './sample.ts';
 
-/** Labelled records of one split; images are decoded only for the records kept. */
+/** Labelled records of one file; an image is decoded only when a sample kept in a set is read. */
 export interface Records {
   labels: ArrayLike<number>;
   /** The sample path of a record: `<file>#<record in that file>`. */
@@ -16,9 +16,7 @@ export interface Records {
 export interface OneClassOptions {
   /** The normal class (a label value). */
   normalClass: number;
-  /** Keep at most this many training / test samples, chosen by seed (the full sets are large for this engine). */
-  maxTrain?: number;
-  maxTest?: number;
+  /** The data seed, where a source splits its records by seed (the `mnist` package's 80/20). */
   seed?: number;
 }
 
@@ -26,28 +24,18 @@ export function oneClassSplit(
   train: Records,
   test: Records,
   className: (label: number) => string,
-  o: OneClassOptions,
+  { normalClass }: OneClassOptions,
 ): SplitSamples {
-  const samples = (
-    records: Records,
-    keep: (label: number) => boolean,
-    max: number | undefined,
-    key: string,
-  ): Sample[] => {
-    const indices = Array.from(records.labels, (label, i) => (keep(label) ? i : -1)).filter((i) => i >= 0);
-    return subset(indices, max, `${o.seed ?? 0}/${key}`).map((i) => {
-      const label = records.labels[i];
-      return {
-        path: records.path(i),
-        label: label === o.normalClass ? 0 : 1,
-        defect: label === o.normalClass ? 'good' : className(label),
-        maskPath: null,
-        image: records.image(i),
-      };
-    });
-  };
-  return {
-    train: samples(train, (label) => label === o.normalClass, o.maxTrain, 'one-class-train'),
-    test: samples(test, () => true, o.maxTest, 'one-class-test'),
-  };
+  const samples = (records: Records): Sample[] =>
+    Array.from(records.labels, (label, i) => ({
+      path: records.path(i),
+      label: label === normalClass ? 0 : 1,
+      defect: label === normalClass ? 'good' : className(label),
+      maskPath: null,
+      // Decoded when read: the files hold far more records than the sets keep.
+      get image() {
+        return records.image(i);
+      },
+    }));
+  return { train: samples(train), test: samples(test) };
 }

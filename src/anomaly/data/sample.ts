@@ -18,7 +18,21 @@ export interface Sample {
   mask?: Image;
 }
 
+/**
+ * A source's own two sides, as a loader finds them: what it offers for training (normal images; the one-class sets
+ * also label the other classes of their training file, anomalous) and its test images. split.ts makes a Split of them.
+ */
 export interface SplitSamples {
   train: Sample[];
+  test: Sample[];
+}
+
+/** The three disjoint sets every model trains, chooses its settings and is tested on (split.ts). */
+export interface Split {
+  /** Normal images, plus the labelled anomalies of a weakly supervised split. */
+  train: Sample[];
+  /** Normal and anomalous images for choosing settings. */
+  validation: Sample[];
+  /** Normal and anomalous images, looked at once the choices are made. */
   test: Sample[];
 }

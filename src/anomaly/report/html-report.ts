@@ -2,7 +2,7 @@
 // inline, so the file can be mailed or archived alone and opens offline without a single external request.
 
 import { describeSample } from './image-grid.ts';
-import { metricsRows, type MetricsReport } from './metrics.ts';
+import { BASELINES_TITLE, baselineRows, metricsRows, type MetricsReport } from './metrics.ts';
 
 export interface ReportFigure {
   title: string;
@@ -46,8 +46,7 @@ function image(png: Uint8Array, alt: string): string {
   return `<img alt="${escapeHtml(alt)}" src="data:image/png;base64,${Buffer.from(png).toString('base64')}">`;
 }
 
-function metricsTable(metrics: MetricsReport): string {
-  const [header, ...rows] = metricsRows(metrics);
+function table([header, ...rows]: string[][]): string {
   const body = rows.map((cells, r) => {
     const tds = cells.map((c, i) => `<td${i > 0 ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('');
     return `<tr${r === rows.length - 1 ? ' class="mean"' : ''}>${tds}</tr>`;
@@ -89,10 +88,11 @@ export function htmlReport(input: HtmlReportInput): string {
     `<title>${escapeHtml(input.title)}</title><style>${CSS}</style></head><body>`,
     `<h1>${escapeHtml(input.title)}</h1>`,
     '<h2>Metrics</h2>',
-    metricsTable(input.metrics),
+    table(metricsRows(input.metrics)),
     ...(input.metrics.paperProtocol
-      ? [`<h3>${escapeHtml(input.metrics.paperProtocol.title)}</h3>`, metricsTable(input.metrics.paperProtocol)]
+      ? [`<h3>${escapeHtml(input.metrics.paperProtocol.title)}</h3>`, table(metricsRows(input.metrics.paperProtocol))]
       : []),
+    ...(input.metrics.baselines ? [`<h3>${escapeHtml(BASELINES_TITLE)}</h3>`, table(baselineRows(input.metrics))] : []),
     '<p>IoU: mean over anomalous images of the IoU of map &gt; 0.5 and mask; pooled: over all test pixels. ' +
       'Detection accuracy: scores min-max normalised over the test set, threshold 0.5, mean of the accuracy on ' +
       'normal and on anomalous images.</p>',

@@ -145,21 +145,63 @@ export interface MetricsReport {
   mean: CategoryMetrics;
   /** The same models under their paper's test protocol, where the run scored them otherwise; `title` says what it is. */
   paperProtocol?: ProtocolReport;
+  /** Baselines fitted on the same training images and scored on the same images as the model. */
+  baselines?: BaselineReport[];
 }
 
 export interface ProtocolReport extends MetricsReport {
   title: string;
 }
 
+/** The model's AUROCs less a baseline's, per category and for the mean. */
+export interface AurocDifference {
+  category: string;
+  imageAuroc: number;
+  pixelAuroc: number;
+}
+
+export interface BaselineReport {
+  /** Its model name (`cavga train --model`). */
+  name: string;
+  categories: CategoryMetrics[];
+  mean: CategoryMetrics;
+  /** The model's image and pixel AUROC less the baseline's. */
+  modelMinusBaseline: AurocDifference[];
+}
+
+/** A baseline's metrics per category, in the order of the model's categories. */
+export interface BaselineMetrics {
+  name: string;
+  categories: CategoryMetrics[];
+}
+
 export function metricsReport(
   categories: CategoryMetrics[],
   paperProtocol?: { title: string; categories: CategoryMetrics[] },
+  baselines?: BaselineMetrics[],
 ): MetricsReport {
+  const mean = meanMetrics(categories);
+  const minus = (a: CategoryMetrics, b: CategoryMetrics): AurocDifference => ({
+    category: a.category,
+    imageAuroc: a.imageAuroc - b.imageAuroc,
+    pixelAuroc: a.pixelAuroc - b.pixelAuroc,
+  });
   return {
     categories,
-    mean: meanMetrics(categories),
+    mean,
     ...(paperProtocol && {
       paperProtocol: { title: paperProtocol.title, ...metricsReport(paperProtocol.categories) },
+    }),
+    ...(baselines?.length && {
+      baselines: baselines.map((b) => {
+        const baselineMean = meanMetrics(b.categories);
+        return {
+          name: b.name,
+          categories: b.categories,
+          mean: baselineMean,
+          modelMinusBaseline: [...categories.map((c, i) => minus(c, b.categories[i])), minus(mean, baselineMean)],
+        };
+      }),
     }),
   };
 }
@@ -195,15 +237,47 @@ export function metricsRows(report: MetricsReport): string[][] {
   ];
 }
 
-export function metricsMarkdown(report: MetricsReport): string {
-  const [header, ...rows] = metricsRows(report);
+/** What the baseline table shows, for its heading. */
+export const BASELINES_TITLE =
+  'Baselines fitted on the same training images and scored on the same images: image AUROC / pixel AUROC, and the model less each baseline';
+
+const pair = (image: number, pixel: number, format: (v: number) => string) => `${format(image)} / ${format(pixel)}`;
+const signed = (v: number): string => (Number.isNaN(v) ? 'n/a' : `${v >= 0 ? '+' : '-'}${Math.abs(v).toFixed(3)}`);
+
+/** The baseline table's cells: per category the model's AUROCs, then each baseline's and the model's difference. */
+export function baselineRows(report: MetricsReport): string[][] {
+  const baselines = report.baselines ?? [];
+  const header = ['category', 'model', ...baselines.flatMap((b) => [b.name, `model - ${b.name}`])];
+  const models = [...report.categories, report.mean];
+  return [
+    header,
+    ...models.map((m, i) => [
+      m.category,
+      pair(m.imageAuroc, m.pixelAuroc, formatMetric),
+      ...baselines.flatMap((b) => {
+        const own = [...b.categories, b.mean][i];
+        const difference = b.modelMinusBaseline[i];
+        return [
+          pair(own.imageAuroc, own.pixelAuroc, formatMetric),
+          pair(difference.imageAuroc, difference.pixelAuroc, signed),
+        ];
+      }),
+    ]),
+  ];
+}
+
+/** A table as markdown, its last row (the mean) in bold. */
+function markdownTable([header, ...rows]: string[][]): string {
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   // Bold the mean row, the one the paper's tables quote.
   const last = rows.length - 1;
   rows[last] = rows[last].map((c) => `**${c}**`);
-  const table =
-    [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n') + '\n';
-  return report.paperProtocol
-    ? `${table}\n${report.paperProtocol.title}:\n\n${metricsMarkdown(report.paperProtocol)}`
-    : table;
+  return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n') + '\n';
+}
+
+export function metricsMarkdown(report: MetricsReport): string {
+  let text = markdownTable(metricsRows(report));
+  if (report.paperProtocol) text += `\n${report.paperProtocol.title}:\n\n${metricsMarkdown(report.paperProtocol)}`;
+  if (report.baselines) text += `\n${BASELINES_TITLE}:\n\n${markdownTable(baselineRows(report))}`;
+  return text;
 }
