@@ -2,9 +2,9 @@
 // datasets are loaded (dataset.ts).
 
 import { Dataset, type DataBatch, type SampleReader } from './dataset.ts';
-import type { Preprocessing } from './image.ts';
+import { preprocess, stack, type Preprocessing } from './image.ts';
 import { readPng } from './png.ts';
-import type { Sample, SplitSamples } from './sample.ts';
+import type { SplitSamples } from './sample.ts';
 
 /** Samples' PNG files; records of IDX and CIFAR-10 files come decoded. */
 const files: SampleReader = {
@@ -18,9 +18,15 @@ export function loadSplit(split: SplitSamples, p: Preprocessing, name: string): 
   return { train, test: Dataset.load(split.test, p, `${name}: test set`, train.source, files) };
 }
 
-/** Image files for inference, pre-processed exactly as in training and evaluation. */
+/**
+ * Image files for inference, pre-processed exactly as in training and evaluation. They are independent images, not a
+ * dataset: with channel conversion, gray and colour files may come together.
+ */
 export function loadImageFiles(paths: string[], p: Preprocessing): DataBatch {
-  const samples: Sample[] = paths.map((path) => ({ path, label: 0, defect: 'unknown', maskPath: null }));
-  const data = Dataset.load(samples, p, 'input images', undefined, files);
-  return data.batch(paths.map((_, i) => i));
+  const { data, shape } = stack(
+    paths.map((path) => preprocess(readPng(path), path, p)),
+    p.channels,
+    p.size,
+  );
+  return { images: data, shape, labels: new Float32Array(paths.length), masks: null, paths: [...paths] };
 }
