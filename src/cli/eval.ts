@@ -1,13 +1,14 @@
 // `cavga eval`: a checkpoint and a dataset give the metrics and the report.
 
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSplit } from '../anomaly/data/index.ts';
+import { DatasetProblems } from '../anomaly/data/preflight.ts';
 import { calibrateOn, evaluateDetector } from '../anomaly/evaluate.ts';
 import { everySetting } from '../detectors.ts';
-import { helpText, parseOptions, refuseOthers, UsageError, type OptionTable } from './args.ts';
-import { DATASETS, loadCategories, type DatasetKind } from './data-source.ts';
+import { helpText, parseOptions, refuseInapplicable, UsageError, type OptionTable } from './args.ts';
+import { DATASETS, datasetWhyNot, loadCategories, type DatasetKind } from './data-source.ts';
 import { loadDetector } from './model-files.ts';
+import { checkOutputFolder, makeFolder } from './output-files.ts';
 import { writeReport } from './report-files.ts';
 
 const common: OptionTable = {
@@ -16,6 +17,10 @@ const common: OptionTable = {
   data: { type: 'string', help: 'dataset folder' },
   categories: { type: 'string', help: 'categories or normal classes to evaluate on, comma separated' },
   'max-test': { type: 'integer', min: 1, help: 'at most this many test images (MNIST, CIFAR-10)' },
+  'convert-channels': {
+    type: 'boolean',
+    help: "convert images of the other channel count to the model's (gray to RGB by repetition, RGB to gray by luminance)",
+  },
   out: { type: 'string', help: 'folder for the metrics and the report (default: beside the checkpoint, eval/)' },
 };
 // Every detector's test-time settings; the checkpoint's detector must take the ones given.
@@ -34,19 +39,25 @@ export async function evaluate(argv: string[]): Promise<number> {
     return 0;
   }
   if (!v.checkpoint) throw new UsageError('cavga eval: --checkpoint is required (see cavga eval --help)');
-  const { init } = await import('../devices.ts');
-  await init();
   const checkpoint = v.checkpoint as string;
   const { detector, kind, step } = await loadDetector(checkpoint);
-  refuseOthers('eval', given, (name) => name in common || name in kind.scoringSettings, "this checkpoint's model");
+  const dataset = v.dataset as DatasetKind;
+  const out = (v.out as string | undefined) ?? join(checkpoint, '..', 'eval');
+  checkOutputFolder(out);
+  refuseInapplicable('eval', given, (name) =>
+    name in common || name in kind.scoringSettings ? datasetWhyNot(dataset, name) : "to this checkpoint's model",
+  );
   try {
     detector.setScoring(v);
   } catch (e) {
     throw new UsageError(`cavga eval: ${(e as Error).message}`);
   }
   const { imageSize, channels } = detector;
-  const categories = loadCategories({
-    dataset: v.dataset as DatasetKind,
+  // A scoring other than the checkpoint's own may need statistics of its own: from each category's training images.
+  const recalibrate = detector.needsCalibration;
+  const convertChannels = v['convert-channels'] === true;
+  const { categories, problems } = loadCategories({
+    dataset,
     path: v.data as string | undefined,
     categories: v.categories as string | undefined,
     imageSize,
@@ -54,19 +65,22 @@ export async function evaluate(argv: string[]): Promise<number> {
     seed: detector.seed,
     weaklySupervised: false,
     maxTest: v['max-test'] as number | undefined,
+    check: {
+      convertChannels,
+      minNormalTrain: recalibrate ? 2 : 0,
+      channelAdvice: () => `pass --convert-channels to convert them to the model's ${channels}`,
+    },
   });
-  const out = (v.out as string | undefined) ?? join(checkpoint, '..', 'eval');
-  mkdirSync(out, { recursive: true });
+  if (problems.length) throw new DatasetProblems('cavga eval', 'evaluated', problems);
+  makeFolder(out);
   const evaluations = [];
-  // A scoring other than the checkpoint's own may need statistics of its own: from each category's training images.
-  const recalibrate = detector.needsCalibration;
   for (const category of categories) {
-    const { test, train } = loadSplit(category.split, { size: imageSize, channels }, category.name);
+    const { test, train } = loadSplit(category.split, { size: imageSize, channels, convertChannels }, category.name);
     if (recalibrate)
       console.log(`${category.name}: calibrated on ${await calibrateOn(detector, train)} normal training images`);
     evaluations.push(await evaluateDetector(detector, test, category.name));
   }
-  const markdown = writeReport(
+  const markdown = await writeReport(
     out,
     `CAVGA evaluation of ${checkpoint} (step ${step})`,
     { checkpoint, ...detector.config, scoring: detector.scoring },

@@ -1,24 +1,56 @@
 // A category's detector on disk: one training checkpoint (its config in the metadata, anomaly/detector.ts), so eval and
-// infer need nothing but the file.
+// infer need nothing but the file. File-system errors name the checkpoint and what to do.
 
 import { existsSync } from 'node:fs';
 import { loadSafetensors } from '../nn/checkpoint-file.ts';
 import { loadCheckpoint, saveCheckpoint } from '../nn/checkpoint.ts';
+import type { DecodedSafetensors } from '../nn/safetensors-format.ts';
 import { detectorCheckpoint, type Detector } from '../anomaly/detector.ts';
 import { DataError } from '../anomaly/data/index.ts';
+import { fileError } from '../anomaly/data/files.ts';
 import { detectorFromCheckpoint } from '../detectors.ts';
 
-export function saveDetector(path: string, detector: Detector, step: number): Promise<void> {
-  return saveCheckpoint(path, detectorCheckpoint(detector, step));
+export async function saveDetector(path: string, detector: Detector, step: number): Promise<void> {
+  try {
+    await saveCheckpoint(path, detectorCheckpoint(detector, step));
+  } catch (e) {
+    throw fileError(e, path, 'write');
+  }
 }
 
 /** Restores a training checkpoint into a detector built from the same config; returns the step it was saved at. */
 export async function resumeDetector(path: string, detector: Detector): Promise<number> {
-  return (await loadCheckpoint(path, detector.checkpointState())).step;
+  try {
+    return (await loadCheckpoint(path, detector.checkpointState())).step;
+  } catch (e) {
+    throw fileError(e, path, 'read');
+  }
 }
 
-/** A detector for evaluation or inference, built from the config stored in its checkpoint. */
-export async function loadDetector(path: string): Promise<ReturnType<typeof detectorFromCheckpoint>> {
+/** A checkpoint file's contents, decoded (nothing is built: no device is needed yet). */
+export async function readCheckpoint(path: string): Promise<DecodedSafetensors> {
   if (!existsSync(path)) throw new DataError(`${path}: no such checkpoint`);
-  return detectorFromCheckpoint(await loadSafetensors(path), path);
+  try {
+    return await loadSafetensors(path);
+  } catch (e) {
+    throw fileError(e, path, 'read');
+  }
+}
+
+/** The step a checkpoint was saved at, read from its metadata. */
+export async function savedStep(path: string): Promise<number> {
+  const step = Number((await readCheckpoint(path)).metadata.step);
+  if (!Number.isSafeInteger(step) || step < 0) throw new DataError(`${path}: not a training checkpoint (no step)`);
+  return step;
+}
+
+/**
+ * A detector for evaluation or inference, built on the WebGPU device from the config stored in its checkpoint. The file
+ * is read before the device starts, so a bad one is refused at once.
+ */
+export async function loadDetector(path: string): Promise<ReturnType<typeof detectorFromCheckpoint>> {
+  const decoded = await readCheckpoint(path);
+  const { init } = await import('../devices.ts');
+  await init();
+  return detectorFromCheckpoint(decoded, path);
 }
