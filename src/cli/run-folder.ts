@@ -58,18 +58,11 @@ export function resumableValues(config: RunConfig): Record<string, unknown> {
 }
 
 /**
- * The config to write when the run whose config.json (at `path`) is `previous` resumes with the options that give
- * `current`: `current`, with the run's history and, where something changed, a record of it (`atStep`: each category's
- * step then), and what changed. Refuses, naming the setting, a change to anything but the learning rate and the step count.
+ * The settings of `current` that differ from the run's config.json (at `path`, holding `previous`), each with its old
+ * and new value. Refuses, naming the setting, a change to anything but the learning rate and the step count.
  */
-export function resumedConfig(
-  previous: RunConfig,
-  current: object,
-  path: string,
-  atStep: Record<string, number>,
-): { config: RunConfig; changed: Record<string, [unknown, unknown]> } {
-  const now = JSON.parse(JSON.stringify(current)) as RunConfig;
-  const [was, is] = [flatten(previous), flatten(now)];
+export function resumeChanges(previous: RunConfig, current: object, path: string): Record<string, [unknown, unknown]> {
+  const [was, is] = [flatten(previous), flatten(JSON.parse(JSON.stringify(current)) as RunConfig)];
   const changed: Record<string, [unknown, unknown]> = {};
   for (const key of new Set([...was.keys(), ...is.keys()])) {
     const [a, b] = [was.get(key), is.get(key)];
@@ -81,9 +74,23 @@ export function resumedConfig(
     }
     changed[key] = [a === undefined ? null : JSON.parse(a), b === undefined ? null : JSON.parse(b)];
   }
+  return changed;
+}
+
+/**
+ * The config a resumed run writes: `current`, with the run's history and, when settings `changed`, a record of it
+ * (`atStep`: each category's step then).
+ */
+export function resumedConfig(
+  previous: RunConfig,
+  current: object,
+  changed: Record<string, [unknown, unknown]>,
+  atStep: Record<string, number>,
+): RunConfig {
   const history = [...(previous.history ?? [])];
   if (Object.keys(changed).length) history.push({ resumed: new Date().toISOString(), changed, atStep });
-  return { config: history.length ? { ...now, history } : now, changed };
+  const config = JSON.parse(JSON.stringify(current)) as RunConfig;
+  return history.length ? { ...config, history } : config;
 }
 
 /** One line of metrics.jsonl: the step (from 1) and its loss terms. */

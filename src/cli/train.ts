@@ -22,6 +22,7 @@ import {
   metricsUpTo,
   readRunConfig,
   resumableValues,
+  resumeChanges,
   resumedConfig,
   type MetricsRecord,
   type RunConfig,
@@ -230,6 +231,7 @@ export async function train(argv: string[]): Promise<number> {
     ...(convertChannels && { convertChannels }),
     ...(stepped && { batchSize: v['batch-size'], steps: v.steps, epochs: v.epochs ?? null }),
   };
+  const changed = previous ? resumeChanges(previous, runConfig, configPath) : {};
   const batchSize = v['batch-size'] as number;
   const stepsOf = (c: Category) =>
     !stepped
@@ -260,9 +262,7 @@ export async function train(argv: string[]): Promise<number> {
   const resume = previous ? await resumePoints(out, categories, stepsOf, problems) : {};
   if (problems.length) throw new DatasetProblems('cavga train', 'trained', problems);
   const atStep = Object.fromEntries(Object.entries(resume).map(([name, r]) => [name, r.step]));
-  const { config, changed } = previous
-    ? resumedConfig(previous, runConfig, configPath, atStep)
-    : { config: runConfig as RunConfig, changed: {} };
+  const config = previous ? resumedConfig(previous, runConfig, changed, atStep) : runConfig;
   const changes = Object.entries(changed).map(([key, [was, is]]) => `${key} ${was} -> ${is}`);
   if (changes.length) log(`resuming with ${changes.join(', ')}`);
   makeFolder(out);

@@ -13,8 +13,10 @@ import {
   parseMetricsLog,
   parseRunConfig,
   resumableValues,
+  resumeChanges,
   resumedConfig,
   type MetricsRecord,
+  type RunConfig,
 } from '../../src/cli/run-folder.ts';
 import { editJson, fuzz, fuzzInputs, type Mutator } from '../helpers/fuzz.ts';
 
@@ -39,13 +41,19 @@ const withChanges = (changes: { lr?: number; steps?: number; width?: number }) =
 const records = (n: number): MetricsRecord[] =>
   Array.from({ length: n }, (_, k) => ({ step: k + 1, total: 1 / (k + 1), reconstruction: 0.5 / (k + 1) }));
 
+/** resumeChanges, then resumedConfig: what train does on --resume. */
+function resume(previous: RunConfig, current: object, path: string, atStep: Record<string, number>) {
+  const changed = resumeChanges(previous, current, path);
+  return { config: resumedConfig(previous, current, changed, atStep), changed };
+}
+
 describe('config.json on --resume', () => {
   it('keeps the same settings without a history entry', () => {
-    expect(resumedConfig(config, config, 'run/config.json', { weave: 30 })).toEqual({ config, changed: {} });
+    expect(resume(config, config, 'run/config.json', { weave: 30 })).toEqual({ config, changed: {} });
   });
 
   it('records a changed learning rate and step count with the steps they took effect at; refuses anything else', () => {
-    const { config: next, changed } = resumedConfig(config, withChanges({ lr: 1e-4, steps: 40 }), 'run/config.json', {
+    const { config: next, changed } = resume(config, withChanges({ lr: 1e-4, steps: 40 }), 'run/config.json', {
       weave: 17,
     });
     expect(changed).toEqual({ 'cavga.lr': [0.001, 1e-4], steps: [30, 40] });
@@ -54,15 +62,15 @@ describe('config.json on --resume', () => {
     expect(Date.parse(next.history![0].resumed)).toBeGreaterThan(0);
     expect(resumableValues(next)).toEqual({ lr: 1e-4, steps: 40, epochs: null });
     // A later resume keeps the history and adds to it.
-    const later = resumedConfig(next, withChanges({ lr: 1e-5, steps: 40 }), 'run/config.json', { weave: 40 }).config;
+    const later = resume(next, withChanges({ lr: 1e-5, steps: 40 }), 'run/config.json', { weave: 40 }).config;
     expect(later.history!.map((h) => h.changed)).toEqual([changed, { 'cavga.lr': [1e-4, 1e-5] }]);
 
-    expect(() => resumedConfig(config, withChanges({ width: 3 }), 'run/config.json', {})).toThrow(
+    expect(() => resumeChanges(config, withChanges({ width: 3 }), 'run/config.json')).toThrow(
       new UsageError(
         'cavga train: run/config.json was written with other settings: cavga.width is 2 there, 3 now; --resume may change only --lr, --steps and --epochs',
       ),
     );
-    expect(() => resumedConfig(config, { ...config, categories: 'grain' }, 'c.json', {})).toThrow(
+    expect(() => resumeChanges(config, { ...config, categories: 'grain' }, 'c.json')).toThrow(
       /c\.json was written with other settings: categories is "weave" there, "grain" now/,
     );
   });
@@ -140,10 +148,10 @@ const metricsEdit: Mutator = (bytes, rng) => {
 
 describe('run folder parsers under fuzzing', () => {
   it('config.json: 1,500 mutated files parsed and compared with the run, or refused in one line naming the file', () => {
-    const seeds = [encode(config), encode(resumedConfig(config, withChanges({ lr: 1e-4 }), NAME, { weave: 3 }).config)];
+    const seeds = [encode(config), encode(resume(config, withChanges({ lr: 1e-4 }), NAME, { weave: 3 }).config)];
     const outcome = fuzz(
       fuzzInputs(seeds, 1500, [configEdit, configEdit], 31),
-      (bytes) => resumedConfig(parseRunConfig(text(bytes), NAME), withChanges({ lr: 1e-4 }), NAME, {}),
+      (bytes) => resume(parseRunConfig(text(bytes), NAME), withChanges({ lr: 1e-4 }), NAME, {}),
       {
         names,
         check: ({ config: next }) => {
