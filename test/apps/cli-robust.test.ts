@@ -4,7 +4,7 @@
 // run records are refused on --resume with nothing written; infer streams many inputs and keeps same-named ones apart.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSynthetic, readPng } from '../../src/anomaly/data/index.ts';
@@ -73,6 +73,25 @@ describe('an MVTec AD root with a colour and a gray category', () => {
     const i = cavga(['infer', '--checkpoint', grain, '--out', heatmaps, '--convert-channels', gray]);
     expect(i.code, i.err).toBe(0);
     expect(readdirSync(heatmaps)).toEqual(['000_heatmap.png']);
+  });
+});
+
+describe('a category that fails after others finished', () => {
+  it("keeps the finished categories' results in the run's report", () => {
+    // weave trains; zero's normal images are all the same, refused as its images load.
+    const root = join(work, 'mvtec-partial');
+    ensureSynthetic({ root, size: 16, channels: 3, categories: ['weave'], counts });
+    const zero = join(root, 'zero');
+    cpSync(join(root, 'weave'), zero, { recursive: true });
+    const first = readFileSync(join(zero, 'train/good/000.png'));
+    for (const name of readdirSync(join(zero, 'train/good'))) writeFileSync(join(zero, 'train/good', name), first);
+    const out = join(work, 'run-partial');
+    const r = cavga(['train', '--dataset', 'mvtec', '--data', root, ...tiny, '--steps', '2', '--out', out]);
+    expectRefusal(r, /zero: its 12 normal training images are all the same/);
+    expect(r.out).toMatch(/report of the finished categories \(weave\): .*report\.html/);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.categories.map((c: { category: string }) => c.category)).toEqual(['weave']);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/incomplete: weave/);
   });
 });
 
