@@ -15,7 +15,7 @@ import {
 } from '../anomaly/report/index.ts';
 import type { CategoryEvaluation } from '../anomaly/evaluate.ts';
 import { writeOutput } from './output-files.ts';
-import { readMetricsLog } from './run-folder.ts';
+import { METRICS_LOG, readMetricsLog } from './run-folder.ts';
 
 /** A category's pictures in one grid, as PNG (the run folder's <category>/samples.png). */
 export const picturesPng = (evaluation: CategoryEvaluation): Uint8Array => encodePng(sampleGrid(evaluation.pictures));
@@ -35,7 +35,7 @@ function reportSamples({ category, pictures }: CategoryEvaluation): ReportSample
 function lossSeries(out: string, categories: string[]): LossSeries[] {
   const series: LossSeries[] = [];
   for (const name of categories) {
-    const rows = readMetricsLog(join(out, name, 'metrics.jsonl'));
+    const rows = readMetricsLog(join(out, name, METRICS_LOG));
     if (!rows.length) continue;
     for (const term of ['total', 'reconstruction']) {
       series.push({ name: `${name} ${term}`, steps: rows.map((r) => r.step), values: rows.map((r) => r[term]) });

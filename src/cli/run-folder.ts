@@ -1,11 +1,17 @@
 // A run folder's own records, read back on --resume and for the loss curves: config.json (the settings the run trains
-// with, and what each resume changed) and each category's metrics.jsonl (one JSON record of loss terms per step). A
-// damaged file is refused in one line naming it and what to do, before anything in the folder is written.
+// with, and what each resume changed), each category's checkpoint and metrics.jsonl (one JSON record of loss terms per
+// step). A damaged file is refused in one line naming it and what to do, before anything in the folder is written.
 
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DataError, oneLine } from '../anomaly/data/errors.ts';
 import { readFile } from '../anomaly/data/files.ts';
-import { UsageError } from './args.ts';
+import { UsageError, type Parsed } from './args.ts';
+import { savedStep } from './model-files.ts';
+
+/** A category's files in the run folder: <out>/<category>/checkpoint.safetensors and metrics.jsonl. */
+export const CHECKPOINT = 'checkpoint.safetensors';
+export const METRICS_LOG = 'metrics.jsonl';
 
 /** The options --resume may change, as named in the config (at any depth) and on the command line. */
 const RESUMABLE = ['lr', 'steps', 'epochs'];
@@ -55,6 +61,15 @@ export function resumableValues(config: RunConfig): Record<string, unknown> {
   for (const [key, value] of flatten(config))
     if (RESUMABLE.includes(optionOf(key))) values[optionOf(key)] = JSON.parse(value);
   return values;
+}
+
+/** Learning rate and step count: on --resume, the run's own (its config.json) unless given again. */
+export function keepRunValues(v: Parsed, given: string[], previous: RunConfig): void {
+  for (const [name, value] of Object.entries(resumableValues(previous))) {
+    if (!given.includes(name)) v[name] = (value ?? undefined) as number | undefined;
+  }
+  // --steps given alone replaces the run's epochs, which would otherwise win.
+  if (given.includes('steps') && !given.includes('epochs')) v.epochs = undefined;
 }
 
 /**
@@ -156,3 +171,39 @@ export function metricsUpTo(path: string, step: number): MetricsRecord[] | null 
 
 /** metrics.jsonl text of these records. */
 export const metricsText = (records: readonly MetricsRecord[]) => records.map((r) => `${JSON.stringify(r)}\n`).join('');
+
+/** Where a resumed category starts: its checkpoint's step and its metrics up to there (null: no log). */
+export interface ResumePoint {
+  step: number;
+  logged: MetricsRecord[] | null;
+}
+
+/**
+ * Each category's checkpoint step and metrics log in the run folder `out`, read before anything is written; a problem
+ * line for each that cannot go on (a damaged log, a checkpoint past the `stepsOf` it asked for; null: not by steps).
+ */
+export async function resumePoints<C extends { name: string }>(
+  out: string,
+  categories: readonly C[],
+  stepsOf: (category: C) => number | null,
+  problems: string[],
+): Promise<Record<string, ResumePoint>> {
+  const points: Record<string, ResumePoint> = {};
+  for (const category of categories) {
+    const checkpoint = join(out, category.name, CHECKPOINT);
+    if (!existsSync(checkpoint)) continue;
+    try {
+      const step = await savedStep(checkpoint);
+      const steps = stepsOf(category);
+      if (steps !== null && step > steps)
+        throw new DataError(
+          `${checkpoint}: trained for ${step} steps already, more than the ${steps} asked for; give --steps ${step} or more`,
+        );
+      points[category.name] = { step, logged: metricsUpTo(join(out, category.name, METRICS_LOG), step) };
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  return points;
+}

@@ -14,16 +14,18 @@ import { calibrateOn, evaluateDetector, type CategoryEvaluation } from '../anoma
 import { DETECTORS, detectorKind, everySetting } from '../detectors.ts';
 import { helpText, parseOptions, refuseInapplicable, UsageError, type OptionTable, type Parsed } from './args.ts';
 import { DATASETS, datasetWhyNot, loadCategories, type Category, type DatasetKind } from './data-source.ts';
-import { resumeDetector, saveDetector, savedStep } from './model-files.ts';
+import { resumeDetector, saveDetector } from './model-files.ts';
 import { appendOutput, checkOutputFolder, makeFolder, writeOutput } from './output-files.ts';
 import { picturesPng, writeReport } from './report-files.ts';
 import {
+  CHECKPOINT,
+  keepRunValues,
+  METRICS_LOG,
   metricsText,
-  metricsUpTo,
   readRunConfig,
-  resumableValues,
   resumeChanges,
   resumedConfig,
+  resumePoints,
   type MetricsRecord,
   type RunConfig,
 } from './run-folder.ts';
@@ -108,7 +110,7 @@ interface StepRun {
 
 /** Trains a category's detector step by step: the loop, metrics.jsonl, the progress bar and checkpoints. */
 async function trainSteps(r: StepRun): Promise<LoopEnd> {
-  const metricsLog = join(r.dir, 'metrics.jsonl');
+  const metricsLog = join(r.dir, METRICS_LOG);
   // Steps logged past the checkpoint are dropped: they are trained again.
   await writeOutput(metricsLog, metricsText(r.start === 0 ? [] : (r.logged ?? [])));
   const progress = new ProgressBar({ total: r.steps, start: r.start, label: r.name });
@@ -129,53 +131,6 @@ async function trainSteps(r: StepRun): Promise<LoopEnd> {
   });
   progress.finish();
   return end;
-}
-
-const CHECKPOINT = 'checkpoint.safetensors';
-
-/** Where a resumed category starts: its checkpoint's step and its metrics up to there. */
-interface ResumePoint {
-  step: number;
-  logged: MetricsRecord[] | null;
-}
-
-/**
- * Each category's checkpoint step and metrics log in a resumed run, read before anything is written; a problem line for
- * each that cannot go on (a damaged log, a checkpoint past the steps asked for).
- */
-async function resumePoints(
-  out: string,
-  categories: Category[],
-  stepsOf: (c: Category) => number | null,
-  problems: string[],
-): Promise<Record<string, ResumePoint>> {
-  const points: Record<string, ResumePoint> = {};
-  for (const category of categories) {
-    const checkpoint = join(out, category.name, CHECKPOINT);
-    if (!existsSync(checkpoint)) continue;
-    try {
-      const step = await savedStep(checkpoint);
-      const steps = stepsOf(category);
-      if (steps !== null && step > steps)
-        throw new DataError(
-          `${checkpoint}: trained for ${step} steps already, more than the ${steps} asked for; give --steps ${step} or more`,
-        );
-      points[category.name] = { step, logged: metricsUpTo(join(out, category.name, 'metrics.jsonl'), step) };
-    } catch (e) {
-      if (!(e instanceof DataError)) throw e;
-      problems.push(e.message);
-    }
-  }
-  return points;
-}
-
-/** Learning rate and step count: on --resume, the run's own (its config.json) unless given again. */
-function keepRunValues(v: Parsed, given: string[], previous: RunConfig): void {
-  for (const [name, value] of Object.entries(resumableValues(previous))) {
-    if (!given.includes(name)) v[name] = (value ?? undefined) as number | undefined;
-  }
-  // --steps given alone replaces the run's epochs, which would otherwise win.
-  if (given.includes('steps') && !given.includes('epochs')) v.epochs = undefined;
 }
 
 /** Why option `name` does not apply to this run's model and dataset, or null. */
