@@ -157,13 +157,34 @@ describe('files and folders', () => {
 });
 
 describe('datasets', () => {
-  it('too few normal images, unknown categories, corrupt checkpoints: one line, nothing written', () => {
+  it('too few normal images, unknown categories, corrupt MNIST, CIFAR-10 and checkpoint files: one line, nothing written', () => {
     const corrupt = join(work, 'corrupt.safetensors');
     writeFileSync(corrupt, new Uint8Array(100).fill(7));
     const two = folderDataset('two-normal', 2);
     const out = join(work, 'runs');
     const image16 = png(join(work, 'c.png'), image(3, 0.1));
+    const mnist = join(work, 'mnist');
+    mkdirSync(mnist);
+    for (const name of [
+      'train-images-idx3-ubyte',
+      'train-labels-idx1-ubyte',
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+    ])
+      writeFileSync(join(mnist, name), Buffer.from([0, 0, 8, 3, 0, 0, 0, 9]));
+    const cifar = join(work, 'cifar');
+    mkdirSync(cifar);
+    writeFileSync(join(cifar, 'data_batch_1.bin'), Buffer.alloc(3073 + 5));
+    writeFileSync(join(cifar, 'test_batch.bin'), Buffer.alloc(3073));
     const cases: [string[], RegExp][] = [
+      [
+        ['train', '--dataset', 'mnist', '--data', mnist, '--channels', '1', '--out', out],
+        /train-images-idx3-ubyte: truncated IDX header$/,
+      ],
+      [
+        ['train', '--dataset', 'cifar10', '--data', cifar, '--out', out],
+        /data_batch_1\.bin: 3078 bytes is not a whole number of CIFAR-10 records/,
+      ],
       [
         ['train', '--dataset', 'folder', '--data', two, '--out', out],
         /two-normal: 1 normal training image, at least 2 needed \(to train, and to calibrate the scoring on\); add normal images$/,
