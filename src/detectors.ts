@@ -2,7 +2,7 @@
 // `cavga eval`, `cavga infer` and the browser build can build, load and take settings for. A new detector is one entry
 // in DETECTORS.
 
-import { DataError } from './anomaly/data/errors.ts';
+import { DataError, oneLine } from './anomaly/data/errors.ts';
 import type { Detector, DetectorInput, DetectorKind, SavedDetector } from './anomaly/detector.ts';
 import type { SettingTable, Settings } from './anomaly/settings.ts';
 import type { DecodedSafetensors } from './nn/safetensors-format.ts';
@@ -51,7 +51,7 @@ export function detectorFromCheckpoint(
   try {
     config = JSON.parse(decoded.metadata.config ?? '');
   } catch (e) {
-    throw new DataError(`${source}: not a checkpoint of this project (its config: ${(e as Error).message})`);
+    throw new DataError(`${source}: not a checkpoint of this project (its config: ${oneLine((e as Error).message)})`);
   }
   const kind = Object.values(DETECTORS).find((k) => k.reads(config));
   if (!kind) throw new DataError(`${source}: not a checkpoint of any detector of this project`);

@@ -121,6 +121,11 @@ export interface DetectorKind {
   /** Test-time settings a trained detector takes (`cavga eval`'s options; setScoring's names). */
   readonly scoringSettings: SettingTable;
   /**
+   * Why one of `settings` does nothing for this kind (kinds that share a table may each use only part of it, e.g. a
+   * model without a discriminator has no adversarial weight), or null when it applies; absent: every one applies.
+   */
+  whyNot?(setting: string): string | null;
+  /**
    * A checked spec for `input` and `values` (named as `settings`; undefined: the default). Throws, naming the setting,
    * on values that do not fit. Allocates nothing, so it can run before a device exists.
    */

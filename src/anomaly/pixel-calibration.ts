@@ -10,6 +10,7 @@ import { tidy } from '../tensor/memory.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { Module } from '../nn/module.ts';
 import type { TensorValues } from '../nn/safetensors-format.ts';
+import { DataError } from './data/errors.ts';
 
 /** The spread's floor, as a fraction of the root-mean-square per-element deviation. */
 export const SPREAD_FLOOR = 0.1;
@@ -79,8 +80,17 @@ export class PixelCalibration extends Module {
       for (let k = 0; k < raw.shape[0]; k++) maps.push(Float32Array.from(values.subarray(k * plane, (k + 1) * plane)));
       raw.dispose();
     }
-    if (maps.length < 2) throw new Error(`calibrate: needs at least 2 normal images, got ${maps.length}`);
+    if (maps.length < 2) throw new DataError(`calibrate: needs at least 2 normal images, got ${maps.length}`);
     const { mean, spread } = meanAndSpread(maps);
+    if (!spread.every(Number.isFinite))
+      throw new DataError(
+        'calibrate: the anomaly maps of the normal images hold non-finite values; retrain the model (a lower learning rate)',
+      );
+    // Maps that are all the same (constant or identical images) have no spread: every standardised value would be 0/0.
+    if (!spread.some((s) => s > 0))
+      throw new DataError(
+        `calibrate: the anomaly maps of the ${maps.length} normal images are all the same, so they have no spread to standardise by; calibrate on normal images that vary`,
+      );
     let threshold = 0;
     for (const m of maps) for (let p = 0; p < plane; p++) threshold = Math.max(threshold, (m[p] - mean[p]) / spread[p]);
     const shape = [1, 1, this.side, this.side];

@@ -11,7 +11,7 @@ import { cavgaConfig, paperScoring, sameScoring, validateScoring, type ModelName
 import { analyze, type Analysis } from './inference.ts';
 import type { Cavga } from './models/cavga.ts';
 import { modelFromCheckpoint, newTrainer, trainingState, type SavedConfig } from './saved-model.ts';
-import { cavgaSavedConfig, cavgaScoringSettings, cavgaSettings, scoringOf } from './settings.ts';
+import { cavgaSavedConfig, cavgaScoringSettings, cavgaSettings, cavgaWhyNot, scoringOf } from './settings.ts';
 import type { CavgaTrainer } from './trainer.ts';
 
 /** What the second table of a CAVGA report is. */
@@ -118,6 +118,7 @@ export function cavgaKind(model: ModelName): DetectorKind {
     training: 'steps',
     settings: cavgaSettings,
     scoringSettings: cavgaScoringSettings,
+    whyNot: (setting) => cavgaWhyNot(model, setting),
     configure: (input, values): DetectorSpec => {
       const saved = cavgaSavedConfig(model, input, values);
       const { imageSize, channels, supervision } = saved.cavga;

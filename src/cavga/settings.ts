@@ -11,6 +11,7 @@ import {
   presetConfig,
   shortTraining,
   type AnomalyMap,
+  type CavgaConfig,
   type GradCamScore,
   type ImageScore,
   type ModelName,
@@ -101,6 +102,31 @@ export const cavgaSettings: SettingTable = {
   'w-cls': { type: 'number', min: 0, help: 'weight of the classification loss (weakly supervised)' },
   'w-cga': { type: 'number', min: 0, help: 'weight of the complementary guided attention loss (weakly supervised)' },
 };
+
+const unsupervisedOnly = (c: CavgaConfig) =>
+  c.supervision === 'unsupervised' ? null : 'it is weakly supervised (its attention comes from its classifier)';
+
+/** The settings that only some presets use: why a preset does not (null: it does). */
+const USED_BY: Record<string, (c: CavgaConfig) => string | null> = {
+  'w-adv': (c) => (c.adversarialLoss ? null : 'it has no discriminator (no adversarial loss)'),
+  'w-ae': (c) => unsupervisedOnly(c) ?? (c.attentionLoss ? null : 'it has no attention loss'),
+  'w-cls': (c) =>
+    c.supervision === 'weakly' ? null : 'it is unsupervised (no classifier; cavga-dw and cavga-rw have one)',
+  'w-cga': (c) =>
+    c.supervision !== 'weakly'
+      ? 'it is unsupervised (the guided attention loss needs labels; cavga-dw and cavga-rw take it)'
+      : c.attentionLoss
+        ? null
+        : 'it has no attention loss',
+  'w-kl': (c) => (c.variational ? null : 'it is a plain autoencoder (no KL term)'),
+  'logvar-bias': (c) => (c.variational ? null : 'it is a plain autoencoder (no logvar head)'),
+  'gradcam-score': unsupervisedOnly,
+};
+
+/** Why `setting` (one of cavgaSettings) does nothing for `model`, or null when it applies. */
+export function cavgaWhyNot(model: ModelName, setting: string): string | null {
+  return USED_BY[setting]?.(presetConfig(model)) ?? null;
+}
 
 /**
  * The scoring the settings ask for, `defaults` filling what they leave out; where the chosen map cannot carry a default

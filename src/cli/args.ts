@@ -72,9 +72,13 @@ export function parseOptions(
   return { values, positionals: raw.positionals, help: raw.values.help === true, given };
 }
 
-/** Refuses the first given option that `applies` rejects, in one line saying what it does not apply to. */
-export function refuseOthers(command: string, given: string[], applies: (name: string) => boolean, what: string): void {
-  const stray = given.find((name) => !applies(name));
-  if (stray)
-    throw new UsageError(`cavga ${command}: --${stray} does not apply to ${what} (see cavga ${command} --help)`);
+/**
+ * Refuses the first given option that does not apply, in one line: `whyNot` gives what it does not apply to and why
+ * (e.g. "to --model ae-l2: it has no discriminator"), or null when it applies.
+ */
+export function refuseInapplicable(command: string, given: string[], whyNot: (name: string) => string | null): void {
+  for (const name of given) {
+    const why = whyNot(name);
+    if (why) throw new UsageError(`cavga ${command}: --${name} does not apply ${why} (see cavga ${command} --help)`);
+  }
 }

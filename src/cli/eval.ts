@@ -2,14 +2,15 @@
 // checkpoint trained on, split as it was (the data seed and caps it recorded; weakly supervised, the same anomalies moved
 // into training), so no image it trained on is scored; --split validation scores the validation set instead.
 
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSplit } from '../anomaly/data/index.ts';
+import { DatasetProblems } from '../anomaly/data/preflight.ts';
 import { calibrateOn, evaluateDetector } from '../anomaly/evaluate.ts';
 import { everySetting } from '../detectors.ts';
-import { helpText, parseOptions, refuseOthers, UsageError, type OptionTable } from './args.ts';
-import { DATASETS, loadCategories, type DatasetKind } from './data-source.ts';
+import { helpText, parseOptions, refuseInapplicable, UsageError, type OptionTable } from './args.ts';
+import { DATASETS, datasetWhyNot, loadCategories, type DatasetKind } from './data-source.ts';
 import { loadDetector } from './model-files.ts';
+import { checkOutputFolder, makeFolder } from './output-files.ts';
 import { writeReport } from './report-files.ts';
 
 const common: OptionTable = {
@@ -36,6 +37,10 @@ const common: OptionTable = {
     default: 'test',
     help: 'the set to score: validation while choosing settings, test once they are chosen',
   },
+  'convert-channels': {
+    type: 'boolean',
+    help: "convert images of the other channel count to the model's (gray to RGB by repetition, RGB to gray by luminance)",
+  },
   out: { type: 'string', help: 'folder for the metrics and the report (default: beside the checkpoint, eval/)' },
 };
 // Every detector's test-time settings; the checkpoint's detector must take the ones given.
@@ -54,11 +59,16 @@ export async function evaluate(argv: string[]): Promise<number> {
     return 0;
   }
   if (!v.checkpoint) throw new UsageError('cavga eval: --checkpoint is required (see cavga eval --help)');
-  const { init } = await import('../devices.ts');
-  await init();
   const checkpoint = v.checkpoint as string;
   const { detector, kind, step, trainedOn } = await loadDetector(checkpoint);
-  refuseOthers('eval', given, (name) => name in common || name in kind.scoringSettings, "this checkpoint's model");
+  // The checkpoint's data unless an option names other data.
+  const dataset = (v.dataset as DatasetKind | undefined) ?? trainedOn?.dataset ?? 'builtin';
+  const same = trainedOn?.dataset === dataset;
+  const out = (v.out as string | undefined) ?? join(checkpoint, '..', 'eval');
+  checkOutputFolder(out);
+  refuseInapplicable('eval', given, (name) =>
+    name in common || name in kind.scoringSettings ? datasetWhyNot(dataset, name) : "to this checkpoint's model",
+  );
   try {
     detector.setScoring(Object.fromEntries(Object.keys(kind.scoringSettings).map((name) => [name, v[name]])));
   } catch (e) {
@@ -66,10 +76,10 @@ export async function evaluate(argv: string[]): Promise<number> {
   }
   const { imageSize, channels } = detector;
   const evaluateOn = v.split as 'validation' | 'test';
-  // The checkpoint's data unless an option names other data.
-  const dataset = (v.dataset as DatasetKind | undefined) ?? trainedOn?.dataset ?? 'builtin';
-  const same = trainedOn?.dataset === dataset;
-  const categories = loadCategories({
+  // A scoring other than the checkpoint's own may need statistics of its own: from each category's training images.
+  const recalibrate = detector.needsCalibration;
+  const convertChannels = v['convert-channels'] === true;
+  const { categories, problems } = loadCategories({
     dataset,
     path: (v.data as string | undefined) ?? (same ? (trainedOn.data ?? undefined) : undefined),
     categories: (v.categories as string | undefined) ?? (same ? (trainedOn.category ?? undefined) : undefined),
@@ -80,20 +90,23 @@ export async function evaluate(argv: string[]): Promise<number> {
     weaklySupervised: detector.supervision === 'weakly',
     maxTrain: same ? (trainedOn.maxTrain ?? undefined) : undefined,
     maxTest: (v['max-test'] as number | undefined) ?? (same ? (trainedOn.maxTest ?? undefined) : undefined),
+    check: {
+      convertChannels,
+      minNormalTrain: recalibrate ? 2 : 0,
+      channelAdvice: () => `pass --convert-channels to convert them to the model's ${channels}`,
+    },
   });
-  const out = (v.out as string | undefined) ?? join(checkpoint, '..', 'eval');
-  mkdirSync(out, { recursive: true });
+  if (problems.length) throw new DatasetProblems('cavga eval', 'evaluated', problems);
+  makeFolder(out);
   const evaluations = [];
-  // A scoring other than the checkpoint's own may need statistics of its own: from each category's training images.
-  const recalibrate = detector.needsCalibration;
   for (const category of categories) {
-    const p = { size: imageSize, channels };
+    const p = { size: imageSize, channels, convertChannels };
     const { evaluated, train } = loadSplit(category.split, p, category.name, evaluateOn);
     if (recalibrate)
       console.log(`${category.name}: calibrated on ${await calibrateOn(detector, train)} normal training images`);
     evaluations.push(await evaluateDetector(detector, evaluated, category.name));
   }
-  const markdown = writeReport(
+  const markdown = await writeReport(
     out,
     `CAVGA evaluation of ${checkpoint} (step ${step}), ${evaluateOn} set`,
     { checkpoint, ...detector.config, scoring: detector.scoring, split: evaluateOn },

@@ -1,6 +1,5 @@
 // Writes a run's results: metrics as JSON and markdown, loss and ROC curves as PNG, and the self-contained HTML report.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   encodePng,
@@ -16,6 +15,8 @@ import {
 } from '../anomaly/report/index.ts';
 import type { CategoryEvaluation } from '../anomaly/evaluate.ts';
 import type { BaselineMetrics } from '../anomaly/report/metrics.ts';
+import { writeOutput } from './output-files.ts';
+import { METRICS_LOG, readMetricsLog } from './run-folder.ts';
 
 /** A category's pictures in one grid, as PNG (the run folder's <category>/samples.png). */
 export const picturesPng = (evaluation: CategoryEvaluation): Uint8Array => encodePng(sampleGrid(evaluation.pictures));
@@ -35,12 +36,8 @@ function reportSamples({ category, pictures }: CategoryEvaluation): ReportSample
 function lossSeries(out: string, categories: string[]): LossSeries[] {
   const series: LossSeries[] = [];
   for (const name of categories) {
-    const path = join(out, name, 'metrics.jsonl');
-    if (!existsSync(path)) continue;
-    const rows = readFileSync(path, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, number>);
+    const rows = readMetricsLog(join(out, name, METRICS_LOG));
+    if (!rows.length) continue;
     for (const term of ['total', 'reconstruction']) {
       series.push({ name: `${name} ${term}`, steps: rows.map((r) => r.step), values: rows.map((r) => r[term]) });
     }
@@ -49,14 +46,14 @@ function lossSeries(out: string, categories: string[]): LossSeries[] {
 }
 
 /** Returns the metrics as a markdown table. */
-export function writeReport(
+export async function writeReport(
   out: string,
   title: string,
   config: Record<string, unknown>,
   evaluations: CategoryEvaluation[],
   categories: string[],
   baselines: BaselineMetrics[] = [],
-): string {
+): Promise<string> {
   const second = evaluations.map((e) => e.paperProtocol);
   const paper =
     evaluations.length && second.every((p) => p)
@@ -68,14 +65,14 @@ export function writeReport(
     baselines,
   );
   const markdown = metricsMarkdown(report);
-  writeFileSync(join(out, 'metrics.json'), metricsJson(report));
-  writeFileSync(join(out, 'metrics.md'), `${markdown}\n`);
+  await writeOutput(join(out, 'metrics.json'), metricsJson(report));
+  await writeOutput(join(out, 'metrics.md'), `${markdown}\n`);
   const series = lossSeries(out, categories);
   const losses = series.length ? encodePng(lossCurves(series, { smoothing: 0.9 })) : undefined;
-  if (losses) writeFileSync(join(out, 'losses.png'), losses);
+  if (losses) await writeOutput(join(out, 'losses.png'), losses);
   const rocPng = encodePng(rocCurves(evaluations.map((e) => e.roc)));
-  writeFileSync(join(out, 'roc.png'), rocPng);
-  writeFileSync(
+  await writeOutput(join(out, 'roc.png'), rocPng);
+  await writeOutput(
     join(out, 'report.html'),
     htmlReport({
       title,

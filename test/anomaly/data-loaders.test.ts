@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { deflateSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import {
   DataError,
   Dataset,
@@ -32,6 +32,7 @@ import {
   type Sample,
   type SplitSamples,
 } from '../../src/anomaly/data/index.ts';
+import { pngBytes } from '../helpers/png-bytes.ts';
 
 /** A source's two sides loaded whole: its test side as the evaluated set, nothing held out for validation. */
 const loadSides = (sides: SplitSamples, p: { size: number; channels: 1 | 3 }, name: string) => {
@@ -45,60 +46,6 @@ const tmp = () => {
   return made[made.length - 1];
 };
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-// ---- A minimal PNG encoder, independent of pngjs, for every colour type and bit depth ----
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (bytes: Buffer) => {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
-function chunk(type: string, data: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const out = Buffer.alloc(body.length + 8);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), body.length + 4);
-  return out;
-}
-/** samples: row-major, interleaved, one number per sample (palette: indices). Depths below 8 are packed MSB first. */
-function pngBytes(
-  width: number,
-  height: number,
-  colorType: number,
-  depth: number,
-  samples: number[],
-  palette?: number[][],
-): Buffer {
-  const perPixel = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType]!;
-  const rowBytes = Math.ceil((width * perPixel * depth) / 8);
-  const raw = Buffer.alloc(height * (rowBytes + 1));
-  for (let y = 0; y < height; y++) {
-    const row = raw.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
-    for (let i = 0; i < width * perPixel; i++) {
-      const v = samples[y * width * perPixel + i];
-      if (depth === 16) row.writeUInt16BE(v, 2 * i);
-      else if (depth === 8) row[i] = v;
-      else row[(i * depth) >> 3] |= v << (8 - depth - ((i * depth) & 7));
-    }
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([depth, colorType, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    ...(palette ? [chunk('PLTE', Buffer.from(palette.flat()))] : []),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 const near = (actual: Float32Array | number[], expected: number[], tol = 1e-6) => {
   expect(actual.length).toBe(expected.length);

@@ -207,7 +207,15 @@ describe('every dataset kind', () => {
     for (const dataset of DATASETS) {
       const where = onDisk(dataset);
       const load = (weaklySupervised: boolean) =>
-        loadCategories({ dataset, ...where, imageSize: 16, channels: 1, dataSeed: 5, weaklySupervised });
+        loadCategories({
+          dataset,
+          ...where,
+          imageSize: 16,
+          channels: 1,
+          dataSeed: 5,
+          weaklySupervised,
+          check: { convertChannels: true, minNormalTrain: 2, channelAdvice: () => '' },
+        }).categories;
       const [plain] = load(false);
       const [weak] = load(true);
       for (const { split } of [plain, weak]) {

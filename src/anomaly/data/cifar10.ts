@@ -2,10 +2,10 @@
 // in the given folder or its cifar-10-batches-bin sub-folder. Each record is 1 label byte and 3072 bytes of a 32 x 32
 // RGB image, planar (all red, then green, then blue), which is already the CHW layout of Image.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from './errors.ts';
-import { requireDir } from './files.ts';
+import { readFile, requireDir } from './files.ts';
 import type { Image } from './image.ts';
 import { oneClassSplit, type OneClassOptions, type Records } from './one-class.ts';
 import type { SplitSamples } from './sample.ts';
@@ -25,10 +25,9 @@ export const CIFAR10_CLASSES = [
 const PIXELS = 3 * 32 * 32;
 const RECORD = 1 + PIXELS;
 
-/** The records of one or more batch files, in order. */
-function batchRecords(paths: string[]): Records {
-  const files = paths.map((path) => {
-    const bytes = readFileSync(path);
+/** The records of one or more batch files' bytes, in order; paths name the files in errors and samples. */
+export function cifar10Records(batches: { path: string; bytes: Uint8Array }[]): Records {
+  const files = batches.map(({ path, bytes }) => {
     if (bytes.length === 0 || bytes.length % RECORD !== 0) {
       throw new DataError(
         `${path}: ${bytes.length} bytes is not a whole number of CIFAR-10 records (${RECORD} bytes each)`,
@@ -70,5 +69,6 @@ export function loadCifar10(dir: string, options: OneClassOptions): SplitSamples
     throw new DataError(`${base}: no CIFAR-10 training batches (data_batch_1.bin .. data_batch_5.bin)`);
   const testFile = join(base, 'test_batch.bin');
   if (!existsSync(testFile)) throw new DataError(`${testFile}: not found`);
-  return oneClassSplit(batchRecords(trainFiles), batchRecords([testFile]), (label) => CIFAR10_CLASSES[label], options);
+  const records = (paths: string[]) => cifar10Records(paths.map((path) => ({ path, bytes: readFile(path) })));
+  return oneClassSplit(records(trainFiles), records([testFile]), (label) => CIFAR10_CLASSES[label], options);
 }

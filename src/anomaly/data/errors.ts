@@ -4,3 +4,9 @@
 export class DataError extends Error {
   override readonly name = 'DataError';
 }
+
+/** A message from elsewhere (a JSON parser quoting its input, a decoder) as one short line, to quote inside ours. */
+export function oneLine(message: string, max = 120): string {
+  const flat = message.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}

@@ -2,9 +2,9 @@
 // size per dimension, then the data. Only unsigned bytes (type 0x08) are supported: images 0x00000803 [n, rows, cols]
 // and labels 0x00000801 [n].
 
-import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { DataError } from './errors.ts';
+import { DataError, oneLine } from './errors.ts';
+import { readFile } from './files.ts';
 
 export interface IdxArray {
   dims: number[];
@@ -16,7 +16,7 @@ export function decodeIdx(bytes: Uint8Array, path: string): IdxArray {
     try {
       bytes = gunzipSync(bytes);
     } catch (e) {
-      throw new DataError(`${path}: corrupt gzip data (${(e as Error).message})`);
+      throw new DataError(`${path}: corrupt gzip data (${oneLine((e as Error).message)})`);
     }
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -39,6 +39,5 @@ export function decodeIdx(bytes: Uint8Array, path: string): IdxArray {
 }
 
 export function readIdx(path: string): IdxArray {
-  if (!existsSync(path)) throw new DataError(`${path}: file not found`);
-  return decodeIdx(readFileSync(path), path);
+  return decodeIdx(readFile(path), path);
 }

@@ -2,9 +2,9 @@
 // loaded (dataset.ts).
 
 import { Dataset, type DataBatch, type SampleReader } from './dataset.ts';
-import type { Preprocessing } from './image.ts';
+import { preprocess, stack, type Preprocessing } from './image.ts';
 import { readPng } from './png.ts';
-import type { Sample, Split } from './sample.ts';
+import type { Split } from './sample.ts';
 
 /** Samples' PNG files; records of IDX and CIFAR-10 files come decoded. */
 const files: SampleReader = {
@@ -27,9 +27,15 @@ export function loadSplit(
   return { train, evaluated };
 }
 
-/** Image files for inference, pre-processed exactly as in training and evaluation. */
+/**
+ * Image files for inference, pre-processed exactly as in training and evaluation. They are independent images, not a
+ * dataset: with channel conversion, gray and colour files may come together.
+ */
 export function loadImageFiles(paths: string[], p: Preprocessing): DataBatch {
-  const samples: Sample[] = paths.map((path) => ({ path, label: 0, defect: 'unknown', maskPath: null }));
-  const data = Dataset.load(samples, p, 'input images', undefined, files);
-  return data.batch(paths.map((_, i) => i));
+  const { data, shape } = stack(
+    paths.map((path) => preprocess(readPng(path), path, p)),
+    p.channels,
+    p.size,
+  );
+  return { images: data, shape, labels: new Float32Array(paths.length), masks: null, paths: [...paths] };
 }

@@ -6,12 +6,12 @@
 // { data: [...] } with 28 x 28 floats in [0, 1] per image and no train/test split: this loader puts 80% of each digit,
 // chosen by seed, in the training pool and the rest in the test pool.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DataError } from './errors.ts';
-import { requireDir } from './files.ts';
-import { readIdx } from './idx.ts';
+import { DataError, oneLine } from './errors.ts';
+import { readFile, requireDir } from './files.ts';
+import { readIdx, type IdxArray } from './idx.ts';
 import type { Image } from './image.ts';
 import { oneClassSplit, type OneClassOptions, type Records } from './one-class.ts';
 import { keyedRng, permutation } from './random.ts';
@@ -39,11 +39,8 @@ function findIdx(dir: string, prefix: string, kind: 'idx3' | 'idx1'): string {
   return found;
 }
 
-function idxRecords(dir: string, prefix: 'train' | 't10k'): Records {
-  const imagesPath = findIdx(dir, `${prefix}-images`, 'idx3');
-  const labelsPath = findIdx(dir, `${prefix}-labels`, 'idx1');
-  const images = readIdx(imagesPath);
-  const labels = readIdx(labelsPath);
+/** The records of an IDX images file and its labels file, decoded, checked against each other; paths name them. */
+export function mnistRecords(images: IdxArray, labels: IdxArray, imagesPath: string, labelsPath: string): Records {
   if (images.dims.length !== 3 || images.dims[1] !== SIDE || images.dims[2] !== SIDE) {
     throw new DataError(`${imagesPath}: expected images of [n, 28, 28], found [${images.dims.join(', ')}]`);
   }
@@ -61,10 +58,35 @@ function idxRecords(dir: string, prefix: 'train' | 't10k'): Records {
   };
 }
 
+function idxRecords(dir: string, prefix: 'train' | 't10k'): Records {
+  const imagesPath = findIdx(dir, `${prefix}-images`, 'idx3');
+  const labelsPath = findIdx(dir, `${prefix}-labels`, 'idx1');
+  return mnistRecords(readIdx(imagesPath), readIdx(labelsPath), imagesPath, labelsPath);
+}
+
 export function loadMnist(dir: string, options: OneClassOptions): SplitSamples {
   checkClass(options.normalClass);
   requireDir(dir, 'MNIST folder');
   return oneClassSplit(idxRecords(dir, 'train'), idxRecords(dir, 't10k'), String, options);
+}
+
+/** The pixels of one of the `mnist` package's digit files, { "data": [...] }: 28 x 28 values in [0, 1] per image. */
+export function decodeDigits(text: string, file: string): Float32Array {
+  let data: unknown;
+  try {
+    data = (JSON.parse(text) as { data?: unknown } | null)?.data;
+  } catch (e) {
+    throw new DataError(`${file}: not a digits file of the 'mnist' package (${oneLine((e as Error).message)})`);
+  }
+  if (!Array.isArray(data)) throw new DataError(`${file}: not a digits file of the 'mnist' package (no "data" array)`);
+  const bad = data.findIndex((v) => typeof v !== 'number' || !(v >= 0 && v <= 1));
+  if (bad >= 0)
+    throw new DataError(
+      `${file}: value ${oneLine(String(JSON.stringify(data[bad])), 20)} at ${bad} is not a pixel in [0, 1]`,
+    );
+  if (data.length === 0 || data.length % PIXELS !== 0)
+    throw new DataError(`${file}: ${data.length} values is not a whole number of 28 x 28 images`);
+  return Float32Array.from(data as number[]);
 }
 
 /** The installed `mnist` package's folder, resolved from the working directory, or null. */
@@ -87,14 +109,7 @@ export function loadMnistPackage(options: OneClassOptions & { packageDir?: strin
   for (let digit = 0; digit < 10; digit++) {
     const file = join(dir, 'src', 'digits', `${digit}.json`);
     if (!existsSync(file)) throw new DataError(`${file}: not found; is ${dir} the 'mnist' package?`);
-    let data: Float32Array;
-    try {
-      data = Float32Array.from((JSON.parse(readFileSync(file, 'utf8')) as { data: number[] }).data);
-    } catch (e) {
-      throw new DataError(`${file}: not a digits file of the 'mnist' package (${(e as Error).message})`);
-    }
-    if (data.length === 0 || data.length % PIXELS !== 0)
-      throw new DataError(`${file}: ${data.length} values is not a whole number of 28 x 28 images`);
+    const data = decodeDigits(readFile(file).toString('utf8'), file);
     const n = data.length / PIXELS;
     const order = permutation(n, keyedRng(options.seed ?? 0, 'mnist-package', digit));
     const nTrain = Math.round(n * 0.8);

@@ -17,6 +17,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from './errors.ts';
+import { fileError } from './files.ts';
 import { convertChannels, type Image } from './image.ts';
 import { writePng } from './png.ts';
 import {
@@ -141,11 +142,20 @@ export function ensureSynthetic(options: SyntheticOptions): Record<SyntheticCate
       );
     options.onGenerate?.(category);
     const partial = join(root, `.${category}.partial-${process.pid}`);
-    rmSync(partial, { recursive: true, force: true });
-    const manifest = generateCategory(partial, category, seed, size, channels, counts);
-    writeFileSync(join(partial, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(partial, dir);
+    try {
+      rmSync(partial, { recursive: true, force: true });
+      const manifest = generateCategory(partial, category, seed, size, channels, counts);
+      writeFileSync(join(partial, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(partial, dir);
+    } catch (e) {
+      try {
+        rmSync(partial, { recursive: true, force: true });
+      } catch {
+        // best effort: the error worth reporting is the first one
+      }
+      throw fileError(e, root, 'write');
+    }
   }
   return dirs;
 }
