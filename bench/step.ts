@@ -7,7 +7,8 @@
 import os from 'node:os';
 import { formatAdapter, init, tensor } from '../src/index.ts';
 import { Cavga, CavgaTrainer, presetConfig, shortTraining } from '../src/cavga/index.ts';
-import { trainLoop, type TrainingData } from '../src/cavga/train-loop.ts';
+import type { TrainingData } from '../src/anomaly/batch.ts';
+import { trainLoop } from '../src/anomaly/train-loop.ts';
 import type { KernelProfile } from '../src/kernels/runtime.ts';
 import type { WebGPUBackend } from '../src/kernels/webgpu-backend.ts';
 import { Generator } from '../src/tensor/creation.ts';

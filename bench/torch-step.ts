@@ -2,13 +2,8 @@
 // same CAVGA-Du step on the CPU. Its contract: `time --image-size S --width W --latent-channels C --batch B --steps N
 // --warmup K --threads T` prints one JSON line {"ms": [per-step ms], "torch": version, "threads": T} on stdout.
 
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-const SCRIPT = fileURLToPath(new URL('./torch_cavga.py', import.meta.url));
-/** The python3 first on PATH may lack torch (a pyenv build); Debian's python3-torch is in /usr/bin/python3's packages. */
-const PYTHONS = ['python3', '/usr/bin/python3'];
+import { execFile } from 'node:child_process';
+import { findTorchPython, torchScript } from './torch-python.ts';
 
 export interface TorchSize {
   imageSize: number;
@@ -23,18 +18,10 @@ export interface TorchTimes {
   threads: number;
 }
 
-/** The first python that can import torch, or why PyTorch's side cannot run. */
+/** The first python that can import torch (bench/torch-python.ts), or why PyTorch's side cannot run. */
 export function findTorch(): { python: string } | { missing: string } {
-  if (!existsSync(SCRIPT)) return { missing: 'bench/torch_cavga.py is not in this tree' };
-  for (const python of PYTHONS) {
-    try {
-      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-      return { python };
-    } catch {
-      // not this one
-    }
-  }
-  return { missing: `none of ${PYTHONS.join(', ')} can import torch` };
+  const found = findTorchPython();
+  return 'python' in found ? { python: found.python } : { missing: found.reason };
 }
 
 /** Runs `steps` timed steps (after `warmup` untimed ones) in a new PyTorch process. */
@@ -46,7 +33,7 @@ export function torchStepTimes(
   threads: number,
 ): Promise<TorchTimes> {
   const args = [
-    SCRIPT,
+    torchScript,
     'time',
     ...['--image-size', String(size.imageSize), '--width', String(size.width)],
     ...['--latent-channels', String(size.latentChannels), '--batch', String(size.batch)],

@@ -1,37 +1,34 @@
-// The demo page: load a checkpoint and images (file pickers or drag and drop), show each image's reconstruction, attention
-// and anomaly map with its score, and train a few steps on the built-in dataset with a live loss plot. Everything runs
-// through the library's public API, as an embedding page would use it.
+// The demo page: load a checkpoint of any detector and images (file pickers or drag and drop), show each image's anomaly
+// map and score (and its reconstruction and attention where the detector has them), and train a few steps on the
+// built-in dataset with a live loss plot. Everything runs through the library's public API (the Detector interface), as
+// an embedding page would use it.
 //
 // For tests and the console, `window.cavgaDemo` holds the last results and losses and counts finished actions, and
 // <body data-state> says whether the page is 'starting', 'ready', 'busy', 'error' (the last action failed; the page still
 // works) or 'no-webgpu'.
 
 import {
-  analyze,
   builtinTrainingData,
-  calibrate,
   checkpointContents,
+  createDetector,
   decodeImageBlob,
+  DETECTORS,
+  detectorFromCheckpoint,
   formatAdapter,
   heatmapRaster,
   imageRaster,
   init,
   lossCurves,
-  modelFromCheckpoint,
-  newTrainer,
   nn,
   overlayHeatmap,
-  presetConfig,
   preprocess,
-  shortTraining,
   stackImages,
   SYNTHETIC_CATEGORIES,
   tensor,
-  trainingState,
   trainLoop,
   type Image,
   type Raster,
-  type SavedModel,
+  type SavedDetector,
   type SyntheticCategory,
   type Tensor,
   type TrainingData,
@@ -62,7 +59,7 @@ window.cavgaDemo = demo;
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $<HTMLParagraphElement>('status');
 const trainButton = $<HTMLButtonElement>('train');
-let saved: SavedModel | null = null;
+let saved: SavedDetector | null = null;
 let images: { name: string; image: Image }[] = [];
 
 function setState(state: 'ready' | 'busy' | 'error' | 'no-webgpu', message: string): void {
@@ -101,16 +98,16 @@ function canvasOf(raster: Raster, className = 'picture'): HTMLCanvasElement {
   return canvas;
 }
 
-function describeModel(m: SavedModel, source: string): string {
-  const c = m.saved.cavga;
-  return `${source}: ${c.backbone} ${c.supervision} CAVGA, ${c.imageSize}x${c.imageSize}x${c.channels}, width ${c.width}, latent ${c.latentChannels}, trained ${m.step} steps`;
+function describeModel(m: SavedDetector, source: string): string {
+  const trained = m.detector.training === 'steps' ? `trained ${m.step} steps` : m.step ? 'fitted' : 'not fitted';
+  return `${source}: ${m.detector.describe()}, ${trained}`;
 }
 
 async function loadCheckpoint(file: File): Promise<string> {
   const bytes = new Uint8Array(await file.arrayBuffer());
-  const loaded = modelFromCheckpoint(nn.decodeSafetensors(bytes, file.name), file.name);
+  const loaded = detectorFromCheckpoint(nn.decodeSafetensors(bytes, file.name), file.name);
   // The replaced model's weights and optimiser state free their GPU memory now rather than whenever the page closes.
-  if (saved) Object.values(checkpointContents(trainingState(saved.trainer)).tensors).forEach((t) => t.dispose());
+  if (saved) Object.values(checkpointContents(saved.detector.checkpointState()).tensors).forEach((t) => t.dispose());
   saved = loaded;
   $('model').textContent = describeModel(loaded, file.name);
   return `Loaded ${file.name}. ${await showResults()}`;
@@ -131,31 +128,33 @@ async function showResults(): Promise<string> {
   if (!saved)
     return images.length ? 'Images loaded; now load a checkpoint or train a model.' : 'Load a checkpoint and images.';
   if (!images.length) return 'Model ready; now load images.';
-  const { imageSize: size, channels } = saved.saved.cavga;
+  const { imageSize: size, channels } = saved.detector;
   const inputs = images.map(({ name, image }) => preprocess(image, name, { size, channels, convertChannels: true }));
   const { data, shape } = stackImages(inputs, channels, size);
   const batch = tensor(data, shape);
-  const analysis = analyze(saved.model, batch);
+  const analysis = saved.detector.analyze(batch);
   const scores = await analysis.score.data();
   const maps = await analysis.map.data();
-  const reconstructions = await analysis.reconstruction.data();
+  const reconstructions = analysis.reconstruction ? await analysis.reconstruction.data() : null;
   const attention = analysis.attention ? await analysis.attention.data() : null;
   [batch, analysis.score, analysis.map, analysis.reconstruction, analysis.attention].forEach((t) => t?.dispose());
   const plane = size * size;
   images.forEach(({ name }, k) => {
     const map = Array.from(maps.slice(k * plane, (k + 1) * plane));
     const input = imageRaster({ width: size, height: size, channels, data: inputs[k] });
-    const reconstruction = imageRaster({
-      width: size,
-      height: size,
-      channels,
-      data: Float32Array.from(reconstructions.slice(k * channels * plane, (k + 1) * channels * plane)),
-    });
+    const reconstruction =
+      reconstructions &&
+      imageRaster({
+        width: size,
+        height: size,
+        channels,
+        data: Float32Array.from(reconstructions.slice(k * channels * plane, (k + 1) * channels * plane)),
+      });
     const row = document.createElement('tr');
     const cell = (content: Node | string) => row.appendChild(document.createElement('td')).append(content);
     cell(name);
     cell(canvasOf(input));
-    cell(canvasOf(reconstruction));
+    cell(reconstruction ? canvasOf(reconstruction) : 'none (this model does not reconstruct)');
     cell(
       attention
         ? canvasOf(heatmapRaster(attention.slice(k * plane, (k + 1) * plane), size, size))
@@ -186,7 +185,11 @@ function* batchesOf(data: TrainingData): Generator<Tensor> {
   }
 }
 
-/** Trains the loaded model (or a new CAVGA-Du with `cavga train`'s defaults) on one category of the built-in dataset. */
+/**
+ * Trains the loaded model (or a new one of the kind chosen, with `cavga train`'s defaults: CAVGA-Du, or a baseline such as
+ * the per-pixel Gaussian or PCA) on one category of the built-in dataset: a
+ * few steps, or one fit for a model fitted in one pass.
+ */
 async function train(): Promise<string> {
   const steps = Number($<HTMLInputElement>('steps').value);
   const batchSize = Number($<HTMLInputElement>('batch').value);
@@ -194,41 +197,45 @@ async function train(): Promise<string> {
     throw new Error(`Steps must be a positive integer, got '${$<HTMLInputElement>('steps').value}'`);
   if (!(Number.isInteger(batchSize) && batchSize >= 1))
     throw new Error(`Batch must be a positive integer, got '${$<HTMLInputElement>('batch').value}'`);
-  if (!saved) {
-    const config = { cavga: presetConfig('cavga-du', { ...shortTraining, imageSize: 64 }), seed: 0 };
-    const trainer = newTrainer(config);
-    saved = { model: trainer.model, trainer, saved: config, step: 0 };
-  }
+  const kind = $<HTMLSelectElement>('new-model').value;
+  saved ??= { detector: createDetector(kind, { imageSize: 64, channels: 3, seed: 0 }), step: 0 };
   const model = saved;
+  const { detector } = model;
   const category = $<HTMLSelectElement>('category').value as SyntheticCategory;
-  const data = builtinTrainingData(model.saved.cavga, { category, count: 200, seed: model.saved.seed });
+  const data = builtinTrainingData(detector, { category, count: 200, seed: detector.seed });
   demo.losses = [];
-  const end = await trainLoop({
-    trainer: model.trainer,
-    data,
-    batchSize,
-    seed: model.saved.seed,
-    startStep: model.step,
-    steps: model.step + steps,
-    checkpointEvery: steps,
-    saveCheckpoint: async () => {},
-    onStep: (step, losses) => {
-      demo.losses.push({ step: step + 1, ...losses });
-      drawLosses();
-      status.textContent = `Training on ${category}: step ${step + 1} of ${model.step + steps}, loss ${losses.total.toFixed(4)}`;
-    },
-  });
-  if (end.reason === 'non-finite')
-    throw new Error(
-      `Training stopped: the ${end.term} loss became non-finite at step ${end.step + 1}; the model's weights are no longer usable`,
-    );
-  model.step = end.step;
-  if (model.saved.cavga.standardize) {
+  if (detector.training === 'one-pass') {
+    await detector.fit(data);
+    model.step = 1;
+  } else {
+    const end = await trainLoop({
+      trainer: detector,
+      data,
+      batchSize,
+      seed: detector.seed,
+      startStep: model.step,
+      steps: model.step + steps,
+      checkpointEvery: steps,
+      saveCheckpoint: async () => {},
+      onStep: (step, losses) => {
+        demo.losses.push({ step: step + 1, ...losses });
+        drawLosses();
+        status.textContent = `Training on ${category}: step ${step + 1} of ${model.step + steps}, loss ${losses.total.toFixed(4)}`;
+      },
+    });
+    if (end.reason === 'non-finite')
+      throw new Error(
+        `Training stopped: the ${end.term} loss became non-finite at step ${end.step + 1}; the model's weights are no longer usable`,
+      );
+    model.step = end.step;
+  }
+  if (detector.needsCalibration && detector.calibrate) {
     status.textContent = 'Calibrating the anomaly map on the training images…';
-    await calibrate(model.model, batchesOf(data));
+    await detector.calibrate(batchesOf(data));
   }
   $('model').textContent = describeModel(model, 'Trained in this page');
-  return `Trained ${steps} steps on ${category}. ${await showResults()}`;
+  const done = detector.training === 'steps' ? `Trained ${steps} steps on ${category}.` : `Fitted on ${category}.`;
+  return `${done} ${await showResults()}`;
 }
 
 /** Checkpoints first, so that images dropped together with one are scored by it. */
@@ -248,6 +255,9 @@ function openFiles(files: File[]): Promise<void> {
 function wire(): void {
   const category = $<HTMLSelectElement>('category');
   for (const name of SYNTHETIC_CATEGORIES) category.add(new Option(name, name));
+  const kinds = $<HTMLSelectElement>('new-model');
+  for (const name of Object.keys(DETECTORS))
+    kinds.add(new Option(name, name, name === 'cavga-du', name === 'cavga-du'));
   $<HTMLInputElement>('checkpoint').addEventListener('change', (e) =>
     openFiles(Array.from((e.target as HTMLInputElement).files ?? [])),
   );

@@ -1,5 +1,6 @@
-// Public API for browsers: the engine and CAVGA's model, training and inference, with no Node module on any import path
-// (npm run build bundles this file for browsers; src/index.ts adds the Node-only file functions to it).
+// Public API for browsers: the engine, the detectors (CAVGA among them) with their training, evaluation and pictures,
+// with no Node module on any import path (npm run build bundles this file for browsers; src/index.ts adds the Node-only
+// file functions to it).
 export { Tensor } from './tensor/tensor.ts';
 export {
   tensor,
@@ -18,11 +19,21 @@ export {
   type RandomOptions,
 } from './tensor/creation.ts';
 export { tidy, keep, dispose } from './tensor/memory.ts';
-export { init, getBackend, setDefaultDevice, withDevice, type DeviceName } from './tensor/context.ts';
-export { releaseWebGPU, formatAdapter, type WebGPUOptions, type AdapterDescription } from './tensor/device.ts';
+export {
+  init,
+  getBackend,
+  setDefaultDevice,
+  withDevice,
+  releaseWebGPU,
+  formatAdapter,
+  sync,
+  memory,
+  type DeviceName,
+  type WebGPUOptions,
+  type AdapterDescription,
+} from './devices.ts';
 export type { Backend, MemoryInfo } from './tensor/backend.ts';
-export { noGrad, isGradEnabled, setGradEnabled } from './autograd/graph.ts';
-export { grad, backward, type GradOptions } from './autograd/engine.ts';
+export { noGrad, isGradEnabled, setGradEnabled, grad, backward, type GradOptions } from './autograd/index.ts';
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './autograd/gradcheck.ts';
 export {
   add,
@@ -81,21 +92,8 @@ export {
   globalAvgPool2d,
   detach,
   clone,
-} from './autograd/ops/index.ts';
+} from './autograd/index.ts';
 export * as F from './nn/functional/index.ts';
-
-import { getBackend, type DeviceName } from './tensor/context.ts';
-import type { MemoryInfo } from './tensor/backend.ts';
-
-/** Waits until a backend (the default one when not named) has finished the work recorded so far. */
-export function sync(device?: DeviceName): Promise<void> {
-  return getBackend(device).sync();
-}
-
-/** Live and peak bytes, live storages and pooled bytes of a backend (the default one when not named). */
-export function memory(device?: DeviceName): MemoryInfo {
-  return getBackend(device).memory();
-}
 export * as nn from './nn/index.ts';
 export {
   checkpointContents,
@@ -103,6 +101,65 @@ export {
   type TrainingState,
   type LoadedCheckpoint,
 } from './nn/checkpoint-state.ts';
+
+// What every detector shares: the Detector interface, datasets, calibration, training, evaluation, metrics and pictures
+export type {
+  Detector,
+  StepDetector,
+  OnePassDetector,
+  DetectorAnalysis,
+  DetectorKind,
+  DetectorSpec,
+  DetectorInput,
+  SavedDetector,
+  PaperProtocol,
+  StepLosses,
+  Supervision,
+} from './anomaly/detector.ts';
+export { detectorCheckpoint } from './anomaly/detector.ts';
+export type { SettingSpec, SettingTable, Settings } from './anomaly/settings.ts';
+export { toBatch, trainingData, normalTrainingData, type Batch, type TrainingData } from './anomaly/batch.ts';
+export { trainLoop, type TrainLoopOptions, type LoopEnd } from './anomaly/train-loop.ts';
+export { builtinTrainingData, type BuiltinTrainingOptions } from './anomaly/builtin-training.ts';
+export { calibrateOn, evaluateDetector, fitAndEvaluate, type CategoryEvaluation } from './anomaly/evaluate.ts';
+export { Dataset, type DataBatch } from './anomaly/data/dataset.ts';
+export type { Sample, Split, SplitSamples } from './anomaly/data/sample.ts';
+export { splitSamples, weaklySupervisedSplit, type SplitOptions } from './anomaly/data/split.ts';
+export { DataError } from './anomaly/data/errors.ts';
+export {
+  preprocess,
+  fromInterleaved,
+  stack as stackImages,
+  type Image,
+  type Preprocessing,
+} from './anomaly/data/image.ts';
+export { decodeImageBlob } from './anomaly/data/image-blob.ts';
+export {
+  syntheticGood,
+  syntheticDefect,
+  SYNTHETIC_CATEGORIES,
+  type SyntheticCategory,
+} from './anomaly/data/synthetic-images.ts';
+export {
+  metricsReport,
+  metricsMarkdown,
+  metricsJson,
+  type CategoryMetrics,
+  type MetricsReport,
+  type BaselineMetrics,
+  type BaselineReport,
+} from './anomaly/report/metrics.ts';
+export { imageRaster, sampleGrid, type GridSample } from './anomaly/report/image-grid.ts';
+export { heatmapRaster, overlayHeatmap, turbo } from './anomaly/report/colormap.ts';
+export { lossCurves, rocCurves, type LossSeries } from './anomaly/report/plots.ts';
+export type { Raster } from './anomaly/report/raster.ts';
+
+// Model names -> detectors, and checkpoints -> detectors
+export { DETECTORS, BASELINES, detectorKind, createDetector, detectorFromCheckpoint } from './detectors.ts';
+
+// The baselines: no learning at all
+export { PixelGaussianDetector } from './baselines/pixel-gaussian/detector.ts';
+export { PcaDetector } from './baselines/pca/detector.ts';
 
 // CAVGA
 export {
@@ -119,8 +176,8 @@ export {
   type ModelName,
 } from './cavga/config.ts';
 export { Cavga } from './cavga/models/cavga.ts';
-export { CavgaTrainer, type Batch, type StepLosses } from './cavga/trainer.ts';
-export { trainLoop, type TrainingData, type TrainLoopOptions, type LoopEnd } from './cavga/train-loop.ts';
+export { CavgaTrainer } from './cavga/trainer.ts';
+export { CavgaDetector } from './cavga/detector.ts';
 export { analyze, type Analysis } from './cavga/inference.ts';
 export { calibrate } from './cavga/calibration.ts';
 export {
@@ -130,23 +187,3 @@ export {
   type SavedConfig,
   type SavedModel,
 } from './cavga/saved-model.ts';
-export { builtinTrainingData, type BuiltinTrainingOptions } from './cavga/builtin-training.ts';
-export { DataError } from './cavga/data/errors.ts';
-export {
-  preprocess,
-  fromInterleaved,
-  stack as stackImages,
-  type Image,
-  type Preprocessing,
-} from './cavga/data/image.ts';
-export { decodeImageBlob } from './cavga/data/image-blob.ts';
-export {
-  syntheticGood,
-  syntheticDefect,
-  SYNTHETIC_CATEGORIES,
-  type SyntheticCategory,
-} from './cavga/data/synthetic-images.ts';
-export { imageRaster } from './cavga/report/image-grid.ts';
-export { heatmapRaster, overlayHeatmap, turbo } from './cavga/report/colormap.ts';
-export { lossCurves, type LossSeries } from './cavga/report/plots.ts';
-export type { Raster } from './cavga/report/raster.ts';

@@ -2,10 +2,12 @@
 // gradients summed with the engine's own add. Only nodes on a path from the wanted inputs to the outputs run.
 
 import { formatShape, sameShape } from '../tensor/shape.ts';
+import { onesLike } from '../tensor/creation.ts';
 import { keep } from '../tensor/memory.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { setGradEnabled } from './graph.ts';
-import { add, clone, onesLike } from './ops/index.ts';
+import { clone } from './ops/copy.ts';
+import { add } from './ops/elementwise.ts';
 
 export interface GradOptions {
   /** Gradients of the outputs; may be omitted for scalar outputs (then ones). */

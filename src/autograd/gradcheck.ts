@@ -3,7 +3,9 @@
 // with central differences of <v, f(x)> for every input element.
 
 import { grad } from './engine.ts';
-import { mul, sum } from './ops/index.ts';
+import { sum } from './ops/broadcast.ts';
+import { detach } from './ops/copy.ts';
+import { add, mul } from './ops/elementwise.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { tensor } from '../tensor/creation.ts';
 import { tidy } from '../tensor/memory.ts';
@@ -34,7 +36,7 @@ function directions(outputs: Tensor[], seed: number): Tensor[] {
 
 /** <v, f(inputs)> summed over outputs. */
 function projection(outputs: Tensor[], v: Tensor[]): Tensor {
-  return outputs.map((o, k) => sum(mul(o, v[k]))).reduce((a, b) => a.add(b));
+  return outputs.map((o, k) => sum(mul(o, v[k]))).reduce((a, b) => add(a, b));
 }
 
 async function valueOf(t: Tensor): Promise<number> {
@@ -70,7 +72,7 @@ export async function gradcheck(fn: Fn, inputs: Tensor[], options: GradcheckOpti
           const moved = inputs.map((x, j) =>
             j === k ? tensor(shifted, x.shape, { device: x.backend, requiresGrad: true }) : x,
           );
-          return projection(outputsOf(fn, moved), v).detach();
+          return detach(projection(outputsOf(fn, moved), v));
         });
       };
       const plus = at(eps);
@@ -137,7 +139,7 @@ export async function gradcheckParameters(
         const moved = tensor(shifted, p.shape, { device: p.backend });
         p.copy_(moved);
         moved.dispose();
-        const value = tidy(() => loss().detach());
+        const value = tidy(() => detach(loss()));
         const v = await value.item();
         value.dispose();
         return v;

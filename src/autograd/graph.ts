@@ -1,16 +1,7 @@
 // The recorded graph: each op that has an input requiring grad attaches a GradNode to its output. A node's backward is
 // written with differentiable ops, so running it with recording on builds the graph of the gradient (higher order).
 
-import type { Tensor } from '../tensor/tensor.ts';
-
-/** Gradients of the op's inputs given the gradient of its output; `needs[i]` says whether input i's is wanted. */
-export type BackwardFn = (gradOutput: Tensor, needs: boolean[]) => (Tensor | null)[];
-
-export interface GradNode {
-  readonly name: string;
-  readonly inputs: Tensor[];
-  readonly backward: BackwardFn;
-}
+import type { BackwardFn, Tensor } from '../tensor/tensor.ts';
 
 let gradEnabled = true;
 

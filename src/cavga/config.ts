@@ -47,6 +47,14 @@ export function sameScoring(a: Scoring, b: Scoring): boolean {
   );
 }
 
+/** The paper's test protocol (mean |x - x_hat|; 1 - A, or A_a when weakly supervised), for comparison with other scorings. */
+export const paperScoring = (scoring: Scoring): Scoring => ({
+  ...scoring,
+  anomalyMap: 'attention',
+  imageScore: 'mean-error',
+  standardize: false,
+});
+
 /** Maps whose values before per-image scaling say how anomalous an image is, so their maximum can be its score. */
 export const SCORING_MAPS: readonly AnomalyMap[] = ['error', 'ssim', 'attention-error'];
 

@@ -2,7 +2,7 @@
 // maximum of the anomaly map; the localisation map, up-sampled to the input, is 1 - A for unsupervised CAVGA, A_a for
 // the weakly supervised one, |A| for ADVAE, the reconstruction error or 1 - SSIM for the autoencoder baselines, or the
 // smoothed reconstruction error weighted by CAVGA's attention map ('attention-error'). Maps that keep the error's scale
-// can be standardised per pixel by the model's calibration on normal training images (see models/error-calibration.ts).
+// can be standardised per pixel by the model's calibration on normal training images (anomaly/pixel-calibration.ts).
 
 import {
   abs,
@@ -20,10 +20,9 @@ import {
 } from '../autograd/ops/index.ts';
 import { noGrad } from '../autograd/graph.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { full } from '../tensor/creation.ts';
 import { tidy } from '../tensor/memory.ts';
 import { SCORING_MAPS, validateScoring, type Scoring } from './config.ts';
-import { gaussianBlur } from './gaussian-blur.ts';
+import { smoothMap } from '../anomaly/gaussian-blur.ts';
 import { gradCam, latentScore, upsampleAttention } from './gradcam.ts';
 import type { Cavga } from './models/cavga.ts';
 import { ssimMap } from './ssim.ts';
@@ -50,18 +49,9 @@ function perImageMax(map: Tensor): Tensor {
   return div(map, addScalar(max(map, [1, 2, 3], true), 1e-8));
 }
 
-/**
- * The per-pixel error |x - x_hat| [n, c, s, s] averaged over channels and smoothed by a Gaussian (window radius 2 sigma):
- * a defect is a region, so smoothing lifts it over single-pixel reconstruction noise. Dividing by the smoothed all-ones
- * image keeps the border's values a weighted mean instead of fading them.
- */
+/** The per-pixel error |x - x_hat| [n, c, s, s] averaged over channels and smoothed by a Gaussian of `sigma` pixels. */
 function smoothedError(error: Tensor, sigma: number): Tensor {
-  const channelMean = mean(error, 1, true);
-  if (sigma === 0) return channelMean;
-  const side = error.shape[3];
-  const window = 2 * Math.ceil(2 * sigma) + 1;
-  const coverage = gaussianBlur(full([1, 1, side, side], 1, { device: error.backend }), window, sigma);
-  return div(gaussianBlur(channelMean, window, sigma), coverage);
+  return smoothMap(mean(error, 1, true), sigma);
 }
 
 /** The attention map to a power, as the error's weight; powers 0 and 1 skip pow (WGSL leaves pow(0, 0) undefined). */

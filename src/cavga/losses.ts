@@ -18,7 +18,7 @@ import {
 } from '../autograd/ops/index.ts';
 import { noGrad } from '../autograd/graph.ts';
 import { binaryCrossEntropyWithLogits, logSoftmax, mseLoss } from '../nn/functional/index.ts';
-import { fullLike } from '../autograd/ops/constants.ts';
+import { fullLike } from '../tensor/creation.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 /** L_R: mean squared error between reconstruction and input. */

@@ -1,14 +1,15 @@
 // A trained CAVGA model as one training checkpoint: the model, both optimisers and the noise generator, with the CAVGA
 // config and seed in its metadata, so a checkpoint alone rebuilds the model. No files here: the CLI reads them from disk
-// (cli/model-files.ts) and browsers from a file picker, both through modelFromCheckpoint.
+// (cli/model-files.ts) and browsers from a file picker, both through detectorFromCheckpoint (src/detectors.ts), which
+// comes here for CAVGA's (detector.ts).
 
 import { restoreCheckpoint, type TrainingState } from '../nn/checkpoint-state.ts';
 import type { DecodedSafetensors } from '../nn/safetensors-format.ts';
 import { Generator } from '../tensor/creation.ts';
 import { cavgaConfig, type CavgaConfig } from './config.ts';
-import { DataError } from './data/errors.ts';
+import { DataError } from '../anomaly/data/errors.ts';
 import { Cavga } from './models/cavga.ts';
-import { emptyCalibration } from './models/error-calibration.ts';
+import { emptyCalibration } from '../anomaly/pixel-calibration.ts';
 import { CavgaTrainer } from './trainer.ts';
 
 export interface SavedConfig {

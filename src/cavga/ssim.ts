@@ -4,7 +4,7 @@
 import { add, addScalar, div, mean, mul, mulScalar, rsubScalar, square, sub } from '../autograd/ops/index.ts';
 import { formatShape, sameShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { gaussianBlur } from './gaussian-blur.ts';
+import { gaussianBlur } from '../anomaly/gaussian-blur.ts';
 
 const WINDOW = 11;
 const SIGMA = 1.5;

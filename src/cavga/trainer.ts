@@ -21,15 +21,8 @@ import {
 import type { Cavga } from './models/cavga.ts';
 import { latentSide } from './config.ts';
 import { ssimLoss } from './ssim.ts';
-
-export interface Batch {
-  images: Tensor; // [n, c, s, s] in [-1, 1]
-  /** Weakly supervised only: 1 for anomalous, 0 for normal, [n]. */
-  labels?: Tensor;
-}
-
-/** Every loss term of one step, as device scalars. */
-export type StepLosses = Record<string, Tensor>;
+import type { Batch } from '../anomaly/batch.ts';
+import type { StepLosses } from '../anomaly/detector.ts';
 
 export interface ObjectiveOptions {
   /** Differentiate the attention losses through alpha (default true; false only to show what that changes). */

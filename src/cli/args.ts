@@ -1,20 +1,12 @@
 // Command-line options: one table per command gives names, types, defaults and help; parsing checks every value and
-// reports one clear error naming the option.
+// reports one clear error naming the option, and says which options were given.
 
 import { parseArgs } from 'node:util';
+import type { SettingTable, Settings } from '../anomaly/settings.ts';
 
-export interface OptionSpec {
-  type: 'string' | 'number' | 'integer' | 'boolean';
-  help: string;
-  default?: string | number | boolean;
-  /** Allowed values for strings. */
-  choices?: readonly string[];
-  /** Smallest allowed number. */
-  min?: number;
-}
-
-export type OptionTable = Record<string, OptionSpec>;
-export type Parsed = Record<string, string | number | boolean | undefined>;
+/** The options of a command: settings as anomaly/settings.ts describes them, detectors' own among them. */
+export type OptionTable = SettingTable;
+export type Parsed = Settings;
 
 /** An error the CLI prints as one line, without a stack trace. */
 export class UsageError extends Error {}
@@ -41,7 +33,7 @@ export function parseOptions(
   command: string,
   argv: string[],
   table: OptionTable,
-): { values: Parsed; positionals: string[]; help: boolean } {
+): { values: Parsed; positionals: string[]; help: boolean; given: string[] } {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
   for (const [name, spec] of Object.entries(table))
     options[name] = { type: spec.type === 'boolean' ? 'boolean' : 'string' };
@@ -76,5 +68,17 @@ export function parseOptions(
       throw new UsageError(`cavga ${command}: --${name} must be at least ${spec.min}, got ${n}`);
     values[name] = n;
   }
-  return { values, positionals: raw.positionals, help: raw.values.help === true };
+  const given = Object.keys(raw.values).filter((name) => name !== 'help');
+  return { values, positionals: raw.positionals, help: raw.values.help === true, given };
+}
+
+/**
+ * Refuses the first given option that does not apply, in one line: `whyNot` gives what it does not apply to and why
+ * (e.g. "to --model ae-l2: it has no discriminator"), or null when it applies.
+ */
+export function refuseInapplicable(command: string, given: string[], whyNot: (name: string) => string | null): void {
+  for (const name of given) {
+    const why = whyNot(name);
+    if (why) throw new UsageError(`cavga ${command}: --${name} does not apply ${why} (see cavga ${command} --help)`);
+  }
 }

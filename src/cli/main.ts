@@ -1,7 +1,8 @@
 // The `cavga` command: train, eval and infer. Bad input prints one line naming the file or option and exits 1; no stack
 // trace unless CAVGA_DEBUG is set.
 
-import { DataError } from '../cavga/data/index.ts';
+import { DataError } from '../anomaly/data/index.ts';
+import { fsErrorCode } from '../anomaly/data/files.ts';
 import { UsageError } from './args.ts';
 import { evaluate } from './eval.ts';
 import { infer } from './infer.ts';
@@ -35,9 +36,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
+    // File-system errors are translated where the path is known (fileError); any that is not still gets one line.
     const known =
       e instanceof UsageError ||
       e instanceof DataError ||
+      fsErrorCode(e) !== undefined ||
       (e instanceof Error && /^(Checkpoint |loadSafetensors|Invalid safetensors|CAVGA)/.test(e.message));
     console.error(known && !process.env.CAVGA_DEBUG ? `error: ${(e as Error).message}` : e);
     process.exit(1);

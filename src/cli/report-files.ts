@@ -1,6 +1,5 @@
 // Writes a run's results: metrics as JSON and markdown, loss and ROC curves as PNG, and the self-contained HTML report.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   encodePng,
@@ -10,20 +9,35 @@ import {
   metricsMarkdown,
   metricsReport,
   rocCurves,
+  sampleGrid,
   type LossSeries,
-} from '../cavga/report/index.ts';
-import type { CategoryEvaluation } from './evaluate.ts';
+  type ReportSample,
+} from '../anomaly/report/index.ts';
+import type { CategoryEvaluation } from '../anomaly/evaluate.ts';
+import type { BaselineMetrics } from '../anomaly/report/metrics.ts';
+import { writeOutput } from './output-files.ts';
+import { METRICS_LOG, readMetricsLog } from './run-folder.ts';
+
+/** A category's pictures in one grid, as PNG (the run folder's <category>/samples.png). */
+export const picturesPng = (evaluation: CategoryEvaluation): Uint8Array => encodePng(sampleGrid(evaluation.pictures));
+
+/** Each picture alone and without a caption: the HTML report captions it. */
+function reportSamples({ category, pictures }: CategoryEvaluation): ReportSample[] {
+  return pictures.map((p) => ({
+    category,
+    score: p.score,
+    label: p.label,
+    defect: p.defect,
+    png: encodePng(sampleGrid([p], { captions: false })),
+  }));
+}
 
 /** Loss series of every category's metrics.jsonl (total and reconstruction). */
 function lossSeries(out: string, categories: string[]): LossSeries[] {
   const series: LossSeries[] = [];
   for (const name of categories) {
-    const path = join(out, name, 'metrics.jsonl');
-    if (!existsSync(path)) continue;
-    const rows = readFileSync(path, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, number>);
+    const rows = readMetricsLog(join(out, name, METRICS_LOG));
+    if (!rows.length) continue;
     for (const term of ['total', 'reconstruction']) {
       series.push({ name: `${name} ${term}`, steps: rows.map((r) => r.step), values: rows.map((r) => r[term]) });
     }
@@ -32,30 +46,33 @@ function lossSeries(out: string, categories: string[]): LossSeries[] {
 }
 
 /** Returns the metrics as a markdown table. */
-export function writeReport(
+export async function writeReport(
   out: string,
   title: string,
   config: Record<string, unknown>,
   evaluations: CategoryEvaluation[],
   categories: string[],
-): string {
+  baselines: BaselineMetrics[] = [],
+): Promise<string> {
+  const second = evaluations.map((e) => e.paperProtocol);
   const paper =
-    evaluations.length && evaluations.every((e) => e.paperMetrics)
-      ? evaluations.map((e) => e.paperMetrics!)
+    evaluations.length && second.every((p) => p)
+      ? { title: second[0]!.title, categories: second.map((p) => p!.metrics) }
       : undefined;
   const report = metricsReport(
     evaluations.map((e) => e.metrics),
     paper,
+    baselines,
   );
   const markdown = metricsMarkdown(report);
-  writeFileSync(join(out, 'metrics.json'), metricsJson(report));
-  writeFileSync(join(out, 'metrics.md'), `${markdown}\n`);
+  await writeOutput(join(out, 'metrics.json'), metricsJson(report));
+  await writeOutput(join(out, 'metrics.md'), `${markdown}\n`);
   const series = lossSeries(out, categories);
   const losses = series.length ? encodePng(lossCurves(series, { smoothing: 0.9 })) : undefined;
-  if (losses) writeFileSync(join(out, 'losses.png'), losses);
+  if (losses) await writeOutput(join(out, 'losses.png'), losses);
   const rocPng = encodePng(rocCurves(evaluations.map((e) => e.roc)));
-  writeFileSync(join(out, 'roc.png'), rocPng);
-  writeFileSync(
+  await writeOutput(join(out, 'roc.png'), rocPng);
+  await writeOutput(
     join(out, 'report.html'),
     htmlReport({
       title,
@@ -63,7 +80,7 @@ export function writeReport(
       metrics: report,
       lossCurves: losses,
       rocCurves: [{ title: 'image ROC', png: rocPng }],
-      samples: evaluations.flatMap((e) => e.samples),
+      samples: evaluations.flatMap(reportSamples),
     }),
   );
   return markdown;

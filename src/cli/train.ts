@@ -1,22 +1,49 @@
-// `cavga train`: trains one model per category, checkpointing as it goes, then evaluates and writes the run folder
-// (checkpoints, config, per-step metrics, pictures, metrics tables and one HTML report).
+// `cavga train`: trains one model per category, checkpointing as it goes, then evaluates it on the test split (or the
+// validation split, while settings are chosen) beside the per-pixel Gaussian and PCA baselines fitted on the same
+// training images, and writes the run folder (checkpoints, config, per-step metrics, pictures, metrics tables and one
+// HTML report). Everything is checked before the first step: the options, the whole dataset
+// (anomaly/data/preflight.ts) and, on --resume, the run folder's records.
 
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tensor } from '../tensor/creation.ts';
-import { modelPresets, presetConfig, shortTraining, type CavgaConfig, type GradCamScore } from '../cavga/config.ts';
-import { loadSplit, DataError } from '../cavga/data/index.ts';
-import { trainLoop } from '../cavga/train-loop.ts';
-import { formatMetric, ProgressBar } from '../cavga/report/index.ts';
-import { helpText, parseOptions, UsageError, type OptionTable, type Parsed } from './args.ts';
-import { DATASETS, loadCategories, type DatasetKind } from './data-source.ts';
-import { calibrateOn, evaluateModel, scoringOf, scoringOptions, type CategoryEvaluation } from './evaluate.ts';
-import { newTrainer, type SavedConfig } from '../cavga/saved-model.ts';
-import { resumeTraining, saveTraining } from './model-files.ts';
-import { writeReport } from './report-files.ts';
+import { trainingData, type TrainingData } from '../anomaly/batch.ts';
+import type { Detector, DetectorKind, DetectorSpec, OnePassDetector, StepDetector } from '../anomaly/detector.ts';
+import { loadSplit, DataError } from '../anomaly/data/index.ts';
+import { DatasetProblems, requireVariedImages } from '../anomaly/data/preflight.ts';
+import { trainLoop, type LoopEnd } from '../anomaly/train-loop.ts';
+import { formatMetric, formatValue, ProgressBar } from '../anomaly/report/index.ts';
+import { calibrateOn, evaluateDetector, fitAndEvaluate, type CategoryEvaluation } from '../anomaly/evaluate.ts';
+import type { BaselineMetrics, CategoryMetrics } from '../anomaly/report/metrics.ts';
+import type { Dataset } from '../anomaly/data/dataset.ts';
+import { BASELINES, createDetector, DETECTORS, detectorKind, everySetting } from '../detectors.ts';
+import { helpText, parseOptions, refuseInapplicable, UsageError, type OptionTable, type Parsed } from './args.ts';
+import {
+  DATASETS,
+  datasetWhyNot,
+  loadCategories,
+  trainedOn,
+  type Category,
+  type DataOptions,
+  type DatasetKind,
+} from './data-source.ts';
+import { resumeDetector, saveDetector } from './model-files.ts';
+import { appendOutput, checkOutputFolder, makeFolder, writeOutput } from './output-files.ts';
+import { picturesPng, writeReport } from './report-files.ts';
+import {
+  CHECKPOINT,
+  keepRunValues,
+  METRICS_LOG,
+  metricsText,
+  readRunConfig,
+  resumeChanges,
+  resumedConfig,
+  resumePoints,
+  type MetricsRecord,
+  type RunConfig,
+} from './run-folder.ts';
 
-export const trainOptions: OptionTable = {
-  model: { type: 'string', choices: Object.keys(modelPresets), default: 'cavga-du', help: 'model' },
+const common: OptionTable = {
+  model: { type: 'string', choices: Object.keys(DETECTORS), default: 'cavga-du', help: 'model' },
   dataset: { type: 'string', choices: DATASETS, default: 'builtin', help: 'data source' },
   data: { type: 'string', help: 'dataset folder (built-in: its cache folder)' },
   categories: {
@@ -25,99 +52,51 @@ export const trainOptions: OptionTable = {
   },
   'image-size': { type: 'integer', default: 64, min: 16, help: 'image side (a multiple of 16)' },
   channels: { type: 'integer', default: 3, min: 1, help: 'image channels, 1 or 3' },
-  width: {
-    type: 'integer',
-    default: shortTraining.width,
-    min: 1,
-    help: 'base width of the DC-GAN networks (the paper: 64)',
+  'convert-channels': {
+    type: 'boolean',
+    help: 'convert images of the other channel count: gray to RGB by repetition, RGB to gray by luminance',
   },
-  'latent-channels': {
-    type: 'integer',
-    default: shortTraining.latentChannels,
-    min: 1,
-    help: 'channels of the latent map (the paper: 64)',
-  },
+};
+/** The options of models trained by steps. */
+const stepOptions: OptionTable = {
   'batch-size': { type: 'integer', default: 16, min: 1, help: 'images per step' },
   steps: { type: 'integer', default: 200, min: 1, help: 'training steps per category' },
   epochs: { type: 'number', min: 0, help: 'train for this many epochs instead of --steps' },
-  lr: { type: 'number', default: shortTraining.lr, min: 0, help: 'learning rate of both Adams (the paper: 2e-4)' },
-  'w-recon': { type: 'number', min: 0, help: 'weight of the VAE loss' },
-  'w-kl': {
-    type: 'number',
-    default: shortTraining.weights.kl,
-    min: 0,
-    help: 'weight of the KL term inside the VAE loss (the paper: 1)',
-  },
-  'w-adv': {
-    type: 'number',
-    default: shortTraining.weights.adversarial,
-    min: 0,
-    help: 'weight of the adversarial loss (the paper: 1)',
-  },
-  'w-ae': { type: 'number', min: 0, help: "weight of the attention expansion loss (default: the paper's 0.01)" },
-  'gradcam-score': {
-    type: 'string',
-    choices: ['squared-norm', 'sum'],
-    default: shortTraining.gradCamScore,
-    help: 'Grad-CAM score y: ||mu||^2/2, or sum(mu) as the spec (unsupervised)',
-  },
-  'logvar-bias': {
-    type: 'number',
-    default: shortTraining.logvarBias,
-    help: 'initial bias of the logvar head (0: the posterior starts at std 1)',
-  },
-  ...scoringOptions(
-    (key) =>
-      `(default: ${yesNo(shortTraining[key])}${key === 'anomalyMap' ? "; the baselines: their papers' maps" : key === 'imageScore' ? '; the baselines: mean-error' : ''})`,
-  ),
-  'w-cls': { type: 'number', min: 0, help: 'weight of the classification loss (weakly supervised)' },
-  'w-cga': { type: 'number', min: 0, help: 'weight of the complementary guided attention loss (weakly supervised)' },
-  'max-train': { type: 'integer', min: 1, help: 'at most this many training images (MNIST, CIFAR-10)' },
-  'max-test': { type: 'integer', min: 1, help: 'at most this many test images (MNIST, CIFAR-10)' },
-  seed: { type: 'integer', default: 0, min: 0, help: 'seed of weights, noise and batch order' },
-  out: { type: 'string', help: 'run folder (default runs/<model>-<dataset>)' },
   'checkpoint-every': { type: 'integer', default: 50, min: 1, help: 'steps between checkpoints' },
-  resume: { type: 'boolean', help: 'continue the run in --out from its checkpoints' },
 };
-
-function yesNo(value: unknown): unknown {
-  return value === true ? 'yes' : value === false ? 'no' : value;
-}
+const run: OptionTable = {
+  'max-train': { type: 'integer', min: 1, help: 'at most this many normal training images (MNIST, CIFAR-10)' },
+  'max-test': { type: 'integer', min: 1, help: 'at most this many validation and test images each (MNIST, CIFAR-10)' },
+  seed: { type: 'integer', default: 0, min: 0, help: 'seed of weights, noise and batch order' },
+  'data-seed': {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    help: 'seed of the train / validation / test split and of the built-in images (another copy)',
+  },
+  split: {
+    type: 'string',
+    choices: ['test', 'validation'],
+    default: 'test',
+    help: 'what the report scores: the validation set while choosing settings, the test set once they are chosen',
+  },
+  baselines: {
+    type: 'string',
+    choices: ['true', 'false'],
+    default: 'true',
+    help: `fit and score the baselines (${BASELINES.join(', ')}) beside the model on the same images`,
+  },
+  out: { type: 'string', help: 'run folder (default runs/<model>-<dataset>)' },
+  resume: {
+    type: 'boolean',
+    help: 'continue the run in --out from its checkpoints (same options; --lr, --steps, --epochs may change)',
+  },
+};
+// Then every model's own settings: the chosen model must take the ones given.
+export const trainOptions: OptionTable = { ...common, ...stepOptions, ...everySetting((k) => k.settings), ...run };
 
 export const trainSummary =
   'Trains CAVGA (or a baseline) on each category, then evaluates it. With no options: the built-in dataset and a small CAVGA-Du.';
-
-function cavgaOf(v: Parsed): CavgaConfig {
-  const channels = v.channels as number;
-  if (channels !== 1 && channels !== 3) throw new UsageError(`cavga train: --channels must be 1 or 3, got ${channels}`);
-  const base = presetConfig(v.model as string);
-  const weights = { ...base.weights };
-  const set = (key: keyof typeof weights, option: string) => {
-    if (v[option] !== undefined) weights[key] = v[option] as number;
-  };
-  set('reconstruction', 'w-recon');
-  set('kl', 'w-kl');
-  set('adversarial', 'w-adv');
-  set('attentionExpansion', 'w-ae');
-  set('classification', 'w-cls');
-  set('guidedAttention', 'w-cga');
-  try {
-    return presetConfig(v.model as string, {
-      imageSize: v['image-size'] as number,
-      channels,
-      width: v.width as number,
-      latentChannels: v['latent-channels'] as number,
-      weights,
-      lr: v.lr as number,
-      gradCamScore: v['gradcam-score'] as GradCamScore,
-      logvarBias: v['logvar-bias'] as number,
-      // The baselines keep the maps and scores of their papers.
-      ...scoringOf(v, (v.model as string).startsWith('cavga') ? shortTraining : base),
-    });
-  } catch (e) {
-    throw new UsageError(`cavga train: ${(e as Error).message}`);
-  }
-}
 
 /** Stops the loop at the next step on Ctrl-C or SIGTERM (a checkpoint is saved); a second signal exits at once. */
 function stopSignals(log: (s: string) => void): { requested: () => boolean; release: () => void } {
@@ -134,160 +113,289 @@ function stopSignals(log: (s: string) => void): { requested: () => boolean; rele
   return { requested: () => requested, release: () => (process.off('SIGINT', onInt), process.off('SIGTERM', onTerm)) };
 }
 
+/** The chosen model's spec from the options; a value it does not take is a usage error naming it. */
+function specOf(kind: DetectorKind, v: Parsed): DetectorSpec {
+  const channels = v.channels as number;
+  if (channels !== 1 && channels !== 3) throw new UsageError(`cavga train: --channels must be 1 or 3, got ${channels}`);
+  try {
+    return kind.configure({ imageSize: v['image-size'] as number, channels, seed: v.seed as number }, v);
+  } catch (e) {
+    throw new UsageError(`cavga train: ${(e as Error).message}`);
+  }
+}
+
+interface StepRun {
+  detector: StepDetector;
+  data: TrainingData;
+  v: Parsed;
+  seed: number;
+  steps: number;
+  /** The step its checkpoint was saved at when resuming, else 0, and the metrics logged up to it (null: no log). */
+  start: number;
+  logged: MetricsRecord[] | null;
+  name: string;
+  dir: string;
+  saveAt: (step: number) => Promise<void>;
+  stopRequested: () => boolean;
+}
+
+/** Trains a category's detector step by step: the loop, metrics.jsonl, the progress bar and checkpoints. */
+async function trainSteps(r: StepRun): Promise<LoopEnd> {
+  const metricsLog = join(r.dir, METRICS_LOG);
+  // Steps logged past the checkpoint are dropped: they are trained again.
+  await writeOutput(metricsLog, metricsText(r.start === 0 ? [] : (r.logged ?? [])));
+  const progress = new ProgressBar({ total: r.steps, start: r.start, label: r.name });
+  const end = await trainLoop({
+    trainer: r.detector,
+    batchSize: r.v['batch-size'] as number,
+    steps: r.steps,
+    seed: r.seed,
+    startStep: r.start,
+    checkpointEvery: r.v['checkpoint-every'] as number,
+    data: r.data,
+    saveCheckpoint: r.saveAt,
+    onStep: (step, losses) => {
+      appendOutput(metricsLog, `${JSON.stringify({ step: step + 1, ...losses })}\n`);
+      progress.update(step + 1, pick(losses, ['total', 'reconstruction', 'discriminator']));
+    },
+    stopRequested: r.stopRequested,
+  });
+  progress.finish();
+  return end;
+}
+
+/** Why option `name` does not apply to this run's model and dataset, or null. */
+function whyNot(name: string, kind: DetectorKind, model: string, dataset: DatasetKind): string | null {
+  if (name in stepOptions && kind.training !== 'steps')
+    return `to --model ${model}: it is fitted in one pass, not trained by steps`;
+  if (!(name in common || name in stepOptions || name in run || name in kind.settings)) {
+    const takers = Object.keys(DETECTORS).filter((n) => name in DETECTORS[n].settings && !DETECTORS[n].whyNot?.(name));
+    return `to --model ${model} (only ${takers.join(', ')} take it)`;
+  }
+  const own = name in kind.settings ? kind.whyNot?.(name) : null;
+  return own ? `to --model ${model}: ${own}` : datasetWhyNot(dataset, name);
+}
+
+/** The run of `argv`: the options checked; the dataset and, on --resume, the run folder checked before anything trains. */
 export async function train(argv: string[]): Promise<number> {
-  const { values: v, help } = parseOptions('train', argv, trainOptions);
+  const { values: v, help, given } = parseOptions('train', argv, trainOptions);
   if (help) {
     console.log(helpText('train', trainSummary, trainOptions));
     return 0;
   }
-  const cavga = cavgaOf(v);
+  const model = v.model as string;
+  const kind = detectorKind(model);
+  const stepped = kind.training === 'steps';
   const dataset = v.dataset as DatasetKind;
-  const saved: SavedConfig = { cavga, seed: v.seed as number };
-  const out = (v.out as string | undefined) ?? join('runs', `${v.model}-${dataset}`);
+  refuseInapplicable('train', given, (name) => whyNot(name, kind, model, dataset));
+  if (given.includes('steps') && given.includes('epochs'))
+    throw new UsageError('cavga train: give --steps or --epochs, not both (see cavga train --help)');
+  const out = (v.out as string | undefined) ?? join('runs', `${model}-${dataset}`);
   const log = (line: string) => console.log(line);
 
-  // Refuse to mix runs: a folder with checkpoints is only continued with --resume and the same settings.
+  // Refuse to mix runs: a folder with a run is only continued with --resume and the same settings.
   const configPath = join(out, 'config.json');
-  const runConfig = {
-    ...saved,
-    dataset,
-    data: v.data ?? null,
-    categories: v.categories ?? null,
-    batchSize: v['batch-size'],
-    steps: v.steps,
-    epochs: v.epochs ?? null,
-  };
+  const evaluateOn = v.split as 'validation' | 'test';
+  let previous: RunConfig | null = null;
   if (existsSync(configPath)) {
     if (!v.resume)
       throw new UsageError(
         `cavga train: ${out} already holds a run; pass --resume to continue it or --out for a new folder`,
       );
-    const previous = readFileSync(configPath, 'utf8');
-    if (previous !== JSON.stringify(runConfig, null, 2))
-      throw new UsageError(
-        `cavga train: ${configPath} was written with other settings; --resume needs the same options`,
-      );
+    previous = readRunConfig(configPath);
+    keepRunValues(v, given, previous);
   } else if (v.resume) {
     throw new UsageError(`cavga train: nothing to resume in ${out} (no config.json)`);
   }
+  checkOutputFolder(out);
+  const spec = specOf(kind, v);
+  const convertChannels = v['convert-channels'] === true;
+  const runConfig = {
+    ...spec.config,
+    dataset,
+    data: v.data ?? null,
+    categories: v.categories ?? null,
+    dataSeed: v['data-seed'],
+    maxTrain: v['max-train'] ?? null,
+    maxTest: v['max-test'] ?? null,
+    split: evaluateOn,
+    baselines: v.baselines === 'true',
+    ...(convertChannels && { convertChannels }),
+    ...(stepped && { batchSize: v['batch-size'], steps: v.steps, epochs: v.epochs ?? null }),
+  };
+  const changed = previous ? resumeChanges(previous, runConfig, configPath) : {};
+  const batchSize = v['batch-size'] as number;
+  const stepsOf = (c: Category) =>
+    !stepped
+      ? null
+      : v.epochs !== undefined
+        ? Math.max(1, Math.ceil(((v.epochs as number) * c.split.train.length) / batchSize))
+        : (v.steps as number);
 
-  const { init } = await import('../tensor/context.ts');
-  const gpu = await init();
-  log(`adapter: ${gpu.rt.info.description || gpu.rt.info.vendor}`);
-  const categories = loadCategories({
+  const weak = spec.supervision === 'weakly';
+  const dataOptions: DataOptions = {
     dataset,
     path: v.data as string | undefined,
     categories: v.categories as string | undefined,
-    imageSize: cavga.imageSize,
-    channels: cavga.channels,
-    seed: saved.seed,
-    weaklySupervised: cavga.supervision === 'weakly',
+    imageSize: spec.imageSize,
+    channels: spec.channels,
+    dataSeed: v['data-seed'] as number,
+    weaklySupervised: weak,
     maxTrain: v['max-train'] as number | undefined,
     maxTest: v['max-test'] as number | undefined,
+    check: {
+      convertChannels,
+      minNormalTrain: 2,
+      channelAdvice: (c) =>
+        `pass --convert-channels to convert them, or --channels ${c} for a ${c === 1 ? 'gray' : 'colour'} model`,
+    },
     log,
-  });
-  mkdirSync(out, { recursive: true });
-  writeFileSync(configPath, JSON.stringify(runConfig, null, 2));
+  };
+  const { categories, problems } = loadCategories(dataOptions);
+  const resume = previous ? await resumePoints(out, categories, stepsOf, problems) : {};
+  if (problems.length) throw new DatasetProblems('cavga train', 'trained', problems);
+  const atStep = Object.fromEntries(Object.entries(resume).map(([name, r]) => [name, r.step]));
+  const config = previous ? resumedConfig(previous, runConfig, changed, atStep) : runConfig;
+  const changes = Object.entries(changed).map(([key, [was, is]]) => `${key} ${was} -> ${is}`);
+  if (changes.length) log(`resuming with ${changes.join(', ')}`);
+  makeFolder(out);
+  await writeOutput(configPath, JSON.stringify(config, null, 2));
 
+  const { init } = await import('../devices.ts');
+  const gpu = await init();
+  log(`adapter: ${gpu.rt.info.description || gpu.rt.info.vendor}`);
   const signals = stopSignals(log);
   const evaluations: CategoryEvaluation[] = [];
+  const baselines: BaselineMetrics[] =
+    v.baselines === 'true' ? BASELINES.filter((b) => b !== model).map((name) => ({ name, categories: [] })) : [];
   const started = Date.now();
+  const report = (title: string) =>
+    writeReport(
+      out,
+      title,
+      config,
+      evaluations,
+      categories.map((c) => c.name),
+      baselines,
+    );
   try {
     for (const category of categories) {
       const dir = join(out, category.name);
-      mkdirSync(dir, { recursive: true });
-      const { train: trainSet, test } = loadSplit(
-        category.split,
-        { size: cavga.imageSize, channels: cavga.channels },
-        category.name,
-      );
-      const batchSize = v['batch-size'] as number;
-      const steps =
-        v.epochs !== undefined
-          ? Math.max(1, Math.ceil(((v.epochs as number) * trainSet.count) / batchSize))
-          : (v.steps as number);
-      const trainer = newTrainer(saved);
-      const checkpoint = join(dir, 'checkpoint.safetensors');
-      const metricsLog = join(dir, 'metrics.jsonl');
-      const start = v.resume && existsSync(checkpoint) ? await resumeTraining(checkpoint, trainer) : 0;
-      if (start === 0) writeFileSync(metricsLog, '');
-      else keepLogUpTo(metricsLog, start);
-      const weak = cavga.supervision === 'weakly';
-      const progress = new ProgressBar({ total: steps, start, label: category.name });
-      const end = await trainLoop({
-        trainer,
-        batchSize,
-        steps,
-        seed: saved.seed,
-        startStep: start,
-        checkpointEvery: v['checkpoint-every'] as number,
-        data: {
-          count: trainSet.count,
-          batch: (indices) => {
-            const b = trainSet.batch(indices);
-            return {
-              images: tensor(b.images, b.shape),
-              labels: weak ? tensor(b.labels, [b.labels.length]) : undefined,
-            };
-          },
-        },
-        saveCheckpoint: (step) => saveTraining(checkpoint, trainer, saved, step),
-        onStep: (step, losses) => {
-          appendFileSync(metricsLog, `${JSON.stringify({ step: step + 1, ...losses })}\n`);
-          progress.update(step + 1, pick(losses, ['total', 'reconstruction', 'discriminator']));
-        },
-        stopRequested: signals.requested,
-      });
-      progress.finish();
-      if (end.reason === 'interrupted') {
-        log(
-          `stopped at step ${end.step} of ${category.name}; checkpoint saved. Continue with: cavga train --resume --out ${out} (and the same options)`,
-        );
-        return 0;
+      makeFolder(dir);
+      const p = { size: spec.imageSize, channels: spec.channels, convertChannels };
+      const { train: trainSet, evaluated } = loadSplit(category.split, p, category.name, evaluateOn);
+      requireVariedImages(trainSet, category.name);
+      const detector = kind.create(spec.config);
+      const checkpoint = join(dir, CHECKPOINT);
+      const saveAt = (step: number) => saveDetector(checkpoint, detector, step, trainedOn(dataOptions, category));
+      const point = resume[category.name];
+      const start = point ? await resumeDetector(checkpoint, detector) : 0;
+      const data = trainingData(trainSet, weak);
+      let step = 1; // a one-pass fit counts as one step
+      if (detector.training === 'one-pass') {
+        if (start === 0) {
+          await detector.fit(data);
+          await saveAt(step);
+        }
+        log(`${category.name}: fitted on ${trainSet.count} training images`);
+      } else {
+        const runStep = { v, seed: spec.seed, steps: stepsOf(category)!, start, logged: point?.logged ?? null };
+        const end = await trainSteps({
+          detector,
+          data,
+          ...runStep,
+          name: category.name,
+          dir,
+          saveAt,
+          stopRequested: signals.requested,
+        });
+        if (end.reason === 'interrupted') {
+          log(
+            `stopped at step ${end.step} of ${category.name}; checkpoint saved. Continue with: cavga train --resume --out ${out} (and the same options)`,
+          );
+          return 0;
+        }
+        if (end.reason === 'non-finite') throw nonFinite(end, category.name, out, v, kind);
+        step = end.step;
       }
-      if (end.reason === 'non-finite') {
-        throw new DataError(
-          `${category.name}: the ${end.term} loss became non-finite at step ${end.step + 1}; stopped. The last good checkpoint (step ${end.lastCheckpoint}) is ${checkpoint}; try a lower --lr`,
-        );
-      }
-      if (cavga.standardize) {
-        const used = await calibrateOn(trainer.model, trainSet, cavga);
-        await saveTraining(checkpoint, trainer, saved, end.step);
+      if (detector.needsCalibration) {
+        const used = await calibrateOn(detector, trainSet);
+        await saveAt(step);
         log(`${category.name}: scoring calibrated on ${used} normal training images`);
       }
-      const evaluation = await evaluateModel(trainer.model, test, category.name);
-      writeFileSync(join(dir, 'samples.png'), evaluation.grid);
+      const evaluation = await evaluateDetector(detector, evaluated, category.name);
+      await writeOutput(join(dir, 'samples.png'), picturesPng(evaluation));
       evaluations.push(evaluation);
       const m = evaluation.metrics;
       log(
-        `${category.name}: image AUROC ${formatMetric(m.imageAuroc)}, pixel AUROC ${formatMetric(m.pixelAuroc)}, IoU ${formatMetric(m.iou)}`,
+        `${category.name}: image AUROC ${formatMetric(m.imageAuroc)}, pixel AUROC ${formatMetric(m.pixelAuroc)}, IoU ${formatMetric(m.iou)} (${evaluateOn} set)`,
+      );
+      for (const baseline of baselines)
+        baseline.categories.push(await scoreBaseline(baseline.name, spec, category.name, trainSet, evaluated, log));
+    }
+  } catch (e) {
+    // The categories done so far keep their results: the report shows them, and --resume does not train them again.
+    if (evaluations.length) {
+      const done = evaluations.map((x) => x.category).join(', ');
+      await report(`CAVGA run: ${model} on ${dataset} (incomplete: ${done})`).then(
+        () => log(`report of the finished categories (${done}): ${join(out, 'report.html')}`),
+        () => {},
       );
     }
+    throw e;
   } finally {
     signals.release();
   }
-  const markdown = writeReport(
-    out,
-    `CAVGA run: ${v.model} on ${dataset}`,
-    runConfig,
-    evaluations,
-    categories.map((c) => c.name),
-  );
+  const markdown = await report(`CAVGA run: ${model} on ${dataset}, ${evaluateOn} set`);
   log(
     `\n${markdown}\ntrained and evaluated in ${((Date.now() - started) / 1000).toFixed(0)} s; report: ${join(out, 'report.html')}`,
   );
   return 0;
 }
 
-function pick(values: Record<string, number>, keys: string[]): Record<string, number> {
-  return Object.fromEntries(keys.filter((k) => k in values).map((k) => [k, values[k]]));
+/** A baseline fitted on a category's normal training images and scored on the images the model was scored on. */
+async function scoreBaseline(
+  name: string,
+  spec: DetectorSpec,
+  category: string,
+  train: Dataset,
+  evaluated: Dataset,
+  log: (line: string) => void,
+): Promise<CategoryMetrics> {
+  const started = Date.now();
+  const baseline = createDetector(name, spec) as OnePassDetector;
+  try {
+    const m = await fitAndEvaluate(baseline, train, evaluated, category);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    log(
+      `${category}: ${name} image AUROC ${formatMetric(m.imageAuroc)}, pixel AUROC ${formatMetric(m.pixelAuroc)} (${seconds} s)`,
+    );
+    return m;
+  } finally {
+    release(baseline);
+  }
 }
 
-/** On resume, drops logged steps past the checkpoint (they are trained again). */
-function keepLogUpTo(path: string, step: number): void {
-  if (!existsSync(path)) return;
-  const kept = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line && JSON.parse(line).step <= step);
-  writeFileSync(path, kept.map((l) => `${l}\n`).join(''));
+/** Frees a detector's tensors on the device now rather than when the process ends. */
+function release(detector: Detector): void {
+  for (const t of Object.values(detector.checkpointState().model.stateDict())) t.dispose();
+}
+
+/** The error of a loss that became non-finite, saying how to go on from the last good checkpoint. */
+function nonFinite(
+  end: Extract<LoopEnd, { reason: 'non-finite' }>,
+  name: string,
+  out: string,
+  v: Parsed,
+  kind: DetectorKind,
+): DataError {
+  const lower = 'lr' in kind.settings && !kind.whyNot?.('lr') ? ` --lr ${formatValue((v.lr as number) / 10)}` : '';
+  const from = end.lastCheckpoint ? `its last good checkpoint (step ${end.lastCheckpoint})` : 'the start';
+  return new DataError(
+    `${name}: the ${end.term} loss became non-finite at step ${end.step + 1}; stopped. Continue from ${from}${lower ? ' with a lower learning rate' : ''}: cavga train --resume --out ${out}${lower} (and the same other options)`,
+  );
+}
+
+function pick(values: Record<string, number>, keys: string[]): Record<string, number> {
+  return Object.fromEntries(keys.filter((k) => k in values).map((k) => [k, values[k]]));
 }

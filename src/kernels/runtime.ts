@@ -3,7 +3,7 @@
 // counters, profiling), each in its own file.
 
 import type { Backend } from '../tensor/backend.ts';
-import type { AdapterDescription } from '../tensor/device.ts';
+import type { AdapterDescription } from './device.ts';
 import type { UniformValues } from './reflect.ts';
 import { CommandBatch, SUBMIT_EVERY } from './runtime/command-batch.ts';
 import { RuntimeCounters } from './runtime/counters.ts';

@@ -19,7 +19,11 @@ export interface TrainingState {
   step?: number;
   /** Saved as JSON; returned by loadCheckpoint for the caller to compare or reuse. */
   config?: unknown;
+  /** More `__metadata__` entries, each saved as JSON under its own name (what data a model trained on, say). */
+  metadata?: Record<string, unknown>;
 }
+
+const RESERVED = ['format', 'step', 'config', 'optimizers', 'generators'];
 
 /** The tensors and metadata of a checkpoint of `state`, as saveSafetensors (or encodeSafetensors) takes them. */
 export function checkpointContents(state: TrainingState): {
@@ -34,9 +38,13 @@ export function checkpointContents(state: TrainingState): {
     for (const [key, t] of Object.entries(saved.tensors)) tensors[`optim.${name}.${key}`] = t;
   }
   const generators = Object.fromEntries(Object.entries(state.generators ?? {}).map(([k, g]) => [k, g.getState()]));
+  const extra = Object.entries(state.metadata ?? {});
+  const clash = extra.find(([key]) => RESERVED.includes(key));
+  if (clash) throw new Error(`checkpoint metadata: '${clash[0]}' is the checkpoint's own entry`);
   return {
     tensors,
     metadata: {
+      ...Object.fromEntries(extra.map(([key, value]) => [key, JSON.stringify(value)])),
       format: FORMAT,
       step: String(state.step ?? 0),
       config: JSON.stringify(state.config ?? null),

@@ -1,4 +1,5 @@
 // Layers, initialisers and optimisers, like torch.nn and torch.optim.
+import '../devices.ts'; // registers the backends: `import { nn }` alone can make tensors
 export { Module } from './module.ts';
 export { Conv2d, ConvTranspose2d, type ConvOptions, type ConvTransposeOptions } from './layers/conv.ts';
 export { BatchNorm2d, type BatchNormOptions } from './layers/batchnorm.ts';

@@ -1,6 +1,7 @@
 // Initialisers: PyTorch's layer defaults and DC-GAN's, drawn from a seeded Generator.
 
-import { addScalar, mulScalar } from '../autograd/ops/index.ts';
+import '../devices.ts'; // registers the backends: this module makes tensors on the default device
+import { addScalar, mulScalar } from '../autograd/index.ts';
 import { defaultGenerator, full, rand, randn, type Generator } from '../tensor/creation.ts';
 import { noGrad } from '../autograd/graph.ts';
 import { tidy } from '../tensor/memory.ts';

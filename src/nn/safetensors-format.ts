@@ -6,6 +6,7 @@
 //   { "__metadata__": { string: string }, name: { "dtype": "F32", "shape": [...], "data_offsets": [begin, end] }, ... }
 // then the data section, which the offsets index (relative to its start), every value little-endian.
 
+import '../devices.ts'; // registers the backends: this module makes tensors on the default device
 import { tensor, type CreateOptions } from '../tensor/creation.ts';
 import { formatShape, numel, sameShape } from '../tensor/shape.ts';
 import type { Tensor } from '../tensor/tensor.ts';

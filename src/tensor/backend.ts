@@ -5,6 +5,9 @@
 
 import type { Shape } from './shape.ts';
 
+/** The devices a tensor can live on: 'cpu' is the float64 reference backend, 'webgpu' the WGSL kernels. */
+export type DeviceName = 'cpu' | 'webgpu';
+
 /** A flat array of elements owned by one backend. */
 export interface Storage {
   readonly size: number;
@@ -169,12 +172,11 @@ export interface MemoryInfo {
   allocatedBytes: number; // bytes of device buffers that exist (live + pooled + waiting for submit)
 }
 
-export interface Backend {
-  readonly name: 'cpu' | 'webgpu';
-  upload(data: ArrayLike<number>): Storage;
-  /** Values as float32 (webgpu) or float64 (cpu). */
-  read(s: Storage): Promise<Float32Array | Float64Array>;
-  release(s: Storage): void;
+/**
+ * The primitives every backend computes, on its own storages. A backend implements them as a table (src/tensor/
+ * backend-table.ts); autograd builds every other op from them.
+ */
+export interface Primitives {
   fill(size: number, value: number): Storage;
   random(p: RandomParams): Storage;
   unary(op: UnaryOp, x: Storage, alpha: number): Storage;
@@ -230,6 +232,15 @@ export interface Backend {
     p: AdamParams,
   ): { param: Storage; m: Storage; v: Storage };
   sgd(param: Storage, grad: Storage, buf: Storage, p: SgdParams): { param: Storage; buf: Storage };
+}
+
+/** A backend: storage management and the primitives. */
+export interface Backend extends Primitives {
+  readonly name: DeviceName;
+  upload(data: ArrayLike<number>): Storage;
+  /** Values as float32 (webgpu) or float64 (cpu). */
+  read(s: Storage): Promise<Float32Array | Float64Array>;
+  release(s: Storage): void;
   memory(): MemoryInfo;
   /**
    * Waits until the device has finished the work recorded so far (no readback). Long loops of ops must await this now

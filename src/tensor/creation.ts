@@ -1,6 +1,6 @@
 // Creating tensors: from data, constants, and seeded random draws that give the same numbers on both backends.
 
-import { getBackend, type DeviceName } from './context.ts';
+import { getBackend, type DeviceName } from './devices.ts';
 import type { Backend } from './backend.ts';
 import { checkShape, formatShape, numel, type Shape } from './shape.ts';
 import { Tensor } from './tensor.ts';
@@ -68,7 +68,13 @@ export function full(shape: Shape, value: number, options: CreateOptions = {}): 
 
 export const zeros = (shape: Shape, options: CreateOptions = {}) => full(shape, 0, options);
 export const ones = (shape: Shape, options: CreateOptions = {}) => full(shape, 1, options);
-export { fullLike, zerosLike, onesLike } from '../autograd/ops/constants.ts';
+
+/** Constants shaped like `t`, on t's backend (no gradient). */
+export const fullLike = (t: Tensor, value: number) => new Tensor(t.backend.fill(t.size, value), t.shape);
+export const zerosLike = (t: Tensor) => fullLike(t, 0);
+export const onesLike = (t: Tensor) => fullLike(t, 1);
+/** A 0-d tensor holding `value` on t's backend. */
+export const scalarLike = (t: Tensor, value: number) => new Tensor(t.backend.fill(1, value), []);
 
 /**
  * A counter-based random stream: a seed and how many numbers were drawn. Its state is two integers, so it can be saved

@@ -1,5 +1,5 @@
 // The element-wise op table: one WGSL expression and one float64 reference per op. Kernels and the reference backend
-// are both generated from it, so the two cannot drift apart; the backward rules live in src/autograd/elementwise.ts.
+// are both generated from it, so the two cannot drift apart; the backward rules live in src/autograd/ops/elementwise.ts.
 
 import type { BinaryOp, UnaryOp } from './backend.ts';
 

@@ -1,11 +1,21 @@
 // The tensor: a shape, a reference-counted storage on one backend, and the autograd fields. Math lives in the functional
-// ops (src/autograd/ops); the methods here are PyTorch-style shortcuts to them.
+// ops (src/autograd/ops); src/autograd/tensor-methods.ts adds the PyTorch-style methods (add, sum, backward, ...) that
+// call them.
 
-import type { GradNode } from '../autograd/graph.ts';
-import * as ops from '../autograd/ops/index.ts';
-import type { Backend, Storage } from './backend.ts';
+import type { Backend, DeviceName, Storage } from './backend.ts';
+import { getBackend } from './devices.ts';
 import { formatShape, numel, type Shape } from './shape.ts';
 import { track, type Disposable } from './memory.ts';
+
+/** Gradients of an op's inputs given the gradient of its output; `needs[i]` says whether input i's is wanted. */
+export type BackwardFn = (gradOutput: Tensor, needs: boolean[]) => (Tensor | null)[];
+
+/** The op that produced a tensor, as autograd recorded it (src/autograd/graph.ts). */
+export interface GradNode {
+  readonly name: string;
+  readonly inputs: Tensor[];
+  readonly backward: BackwardFn;
+}
 
 /** A storage shared by a tensor and its views; released with the last of them. */
 export class SharedStorage {
@@ -48,7 +58,7 @@ export class Tensor implements Disposable {
     return this.shared?.storage.size ?? numel(this.shape);
   }
 
-  get device(): 'cpu' | 'webgpu' {
+  get device(): DeviceName {
     return this.backend.name;
   }
 
@@ -118,168 +128,19 @@ export class Tensor implements Disposable {
     return (await this.data())[0];
   }
 
+  /** A copy on another backend ('cpu' is the float64 reference): a new leaf, no gradient crosses devices. */
+  async to(device: DeviceName): Promise<Tensor> {
+    const backend = getBackend(device);
+    return new Tensor(backend.upload(await this.data()), this.shape);
+  }
+
   toString(): string {
     return `Tensor(${formatShape(this.shape)}, ${this.device}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
-
-  // --- autograd -------------------------------------------------------------------------------------------------------
 
   requiresGrad_(flag = true): this {
     if (this.gradFn && !flag) throw new Error('requiresGrad_(false) is only allowed on leaf tensors; use detach()');
     this.requiresGrad = flag;
     return this;
   }
-
-  backward(gradient?: Tensor, options: { createGraph?: boolean } = {}): void {
-    ops.backward(this, gradient, options);
-  }
-
-  detach(): Tensor {
-    return ops.detach(this);
-  }
-
-  clone(): Tensor {
-    return ops.clone(this);
-  }
-
-  /** A copy on another backend ('cpu' is the float64 reference). */
-  to(device: 'cpu' | 'webgpu'): Promise<Tensor> {
-    return ops.to(this, device);
-  }
-
-  // --- element-wise ---------------------------------------------------------------------------------------------------
-
-  add(other: Tensor | number): Tensor {
-    return ops.add(this, other);
-  }
-  sub(other: Tensor | number): Tensor {
-    return ops.sub(this, other);
-  }
-  mul(other: Tensor | number): Tensor {
-    return ops.mul(this, other);
-  }
-  div(other: Tensor | number): Tensor {
-    return ops.div(this, other);
-  }
-  pow(exponent: Tensor | number): Tensor {
-    return ops.pow(this, exponent);
-  }
-  maximum(other: Tensor): Tensor {
-    return ops.maximum(this, other);
-  }
-  minimum(other: Tensor): Tensor {
-    return ops.minimum(this, other);
-  }
-  gt(other: Tensor | number): Tensor {
-    return ops.gt(this, other);
-  }
-  ge(other: Tensor | number): Tensor {
-    return ops.ge(this, other);
-  }
-  lt(other: Tensor | number): Tensor {
-    return ops.lt(this, other);
-  }
-  le(other: Tensor | number): Tensor {
-    return ops.le(this, other);
-  }
-  eq(other: Tensor | number): Tensor {
-    return ops.eq(this, other);
-  }
-  ne(other: Tensor | number): Tensor {
-    return ops.ne(this, other);
-  }
-  neg(): Tensor {
-    return ops.neg(this);
-  }
-  abs(): Tensor {
-    return ops.abs(this);
-  }
-  sign(): Tensor {
-    return ops.sign(this);
-  }
-  exp(): Tensor {
-    return ops.exp(this);
-  }
-  log(): Tensor {
-    return ops.log(this);
-  }
-  sqrt(): Tensor {
-    return ops.sqrt(this);
-  }
-  rsqrt(): Tensor {
-    return ops.rsqrt(this);
-  }
-  square(): Tensor {
-    return ops.square(this);
-  }
-  reciprocal(): Tensor {
-    return ops.reciprocal(this);
-  }
-  relu(): Tensor {
-    return ops.relu(this);
-  }
-  leakyRelu(negativeSlope = 0.01): Tensor {
-    return ops.leakyRelu(this, negativeSlope);
-  }
-  sigmoid(): Tensor {
-    return ops.sigmoid(this);
-  }
-  tanh(): Tensor {
-    return ops.tanh(this);
-  }
-  clamp(min?: number, max?: number): Tensor {
-    return ops.clamp(this, min, max);
-  }
-
-  // --- reductions -----------------------------------------------------------------------------------------------------
-
-  sum(dim?: number | number[], keepdim = false): Tensor {
-    return ops.sum(this, dim, keepdim);
-  }
-  mean(dim?: number | number[], keepdim = false): Tensor {
-    return ops.mean(this, dim, keepdim);
-  }
-  max(dim?: number | number[], keepdim = false): Tensor {
-    return ops.max(this, dim, keepdim);
-  }
-  min(dim?: number | number[], keepdim = false): Tensor {
-    return ops.min(this, dim, keepdim);
-  }
-  var(dim?: number | number[], options: { correction?: number; keepdim?: boolean } = {}): Tensor {
-    return ops.variance(this, dim, options);
-  }
-
-  // --- shapes ---------------------------------------------------------------------------------------------------------
-
-  reshape(...shape: number[] | [number[]]): Tensor {
-    return ops.reshape(this, flatArgs(shape));
-  }
-  view(...shape: number[] | [number[]]): Tensor {
-    return ops.reshape(this, flatArgs(shape));
-  }
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return ops.flatten(this, startDim, endDim);
-  }
-  unsqueeze(dim: number): Tensor {
-    return ops.unsqueeze(this, dim);
-  }
-  squeeze(dim?: number): Tensor {
-    return ops.squeeze(this, dim);
-  }
-  permute(...dims: number[] | [number[]]): Tensor {
-    return ops.permute(this, flatArgs(dims));
-  }
-  transpose(dim0: number, dim1: number): Tensor {
-    return ops.transpose(this, dim0, dim1);
-  }
-  expand(...shape: number[] | [number[]]): Tensor {
-    return ops.expand(this, flatArgs(shape));
-  }
-  matmul(other: Tensor): Tensor {
-    return ops.matmul(this, other);
-  }
-}
-
-function flatArgs(args: number[] | [number[]]): number[] {
-  return Array.isArray(args[0]) ? (args[0] as number[]) : (args as number[]);
 }

@@ -1,13 +1,13 @@
 // Data loaders on files written here: the synthetic dataset through the MVTec AD loader, PNGs of every colour type and
-// depth, plain folders, IDX (raw and .gz), the `mnist` package's files, CIFAR-10 batches, the weakly supervised split,
-// batching, and every bad-input case with its message.
+// depth, plain folders, IDX (raw and .gz), the `mnist` package's files, CIFAR-10 batches, batching, and every bad-input
+// case with its message. The train / validation / test split itself is tested in split.test.ts.
 
-import { batchIndices } from '../../src/cavga/schedule.ts';
+import { batchIndices } from '../../src/anomaly/schedule.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { deflateSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import {
   DataError,
   Dataset,
@@ -25,12 +25,20 @@ import {
   preprocess,
   readPng,
   resize,
-  weaklySupervisedSplit,
+  splitSamples,
   writePng,
   SYNTHETIC_CATEGORIES,
   type Image,
   type Sample,
-} from '../../src/cavga/data/index.ts';
+  type SplitSamples,
+} from '../../src/anomaly/data/index.ts';
+import { pngBytes } from '../helpers/png-bytes.ts';
+
+/** A source's two sides loaded whole: its test side as the evaluated set, nothing held out for validation. */
+const loadSides = (sides: SplitSamples, p: { size: number; channels: 1 | 3 }, name: string) => {
+  const { train, evaluated } = loadSplit({ ...sides, validation: [] }, p, name);
+  return { train, test: evaluated };
+};
 
 const made: string[] = [];
 const tmp = () => {
@@ -38,60 +46,6 @@ const tmp = () => {
   return made[made.length - 1];
 };
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-// ---- A minimal PNG encoder, independent of pngjs, for every colour type and bit depth ----
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (bytes: Buffer) => {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
-function chunk(type: string, data: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const out = Buffer.alloc(body.length + 8);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), body.length + 4);
-  return out;
-}
-/** samples: row-major, interleaved, one number per sample (palette: indices). Depths below 8 are packed MSB first. */
-function pngBytes(
-  width: number,
-  height: number,
-  colorType: number,
-  depth: number,
-  samples: number[],
-  palette?: number[][],
-): Buffer {
-  const perPixel = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType]!;
-  const rowBytes = Math.ceil((width * perPixel * depth) / 8);
-  const raw = Buffer.alloc(height * (rowBytes + 1));
-  for (let y = 0; y < height; y++) {
-    const row = raw.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
-    for (let i = 0; i < width * perPixel; i++) {
-      const v = samples[y * width * perPixel + i];
-      if (depth === 16) row.writeUInt16BE(v, 2 * i);
-      else if (depth === 8) row[i] = v;
-      else row[(i * depth) >> 3] |= v << (8 - depth - ((i * depth) & 7));
-    }
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([depth, colorType, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    ...(palette ? [chunk('PLTE', Buffer.from(palette.flat()))] : []),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 const near = (actual: Float32Array | number[], expected: number[], tol = 1e-6) => {
   expect(actual.length).toBe(expected.length);
@@ -271,7 +225,7 @@ describe('synthetic dataset', () => {
       const defective = split.test.filter((s) => s.label === 1);
       expect(defective.length).toBe(8);
       expect(new Set(defective.map((s) => s.defect)).size).toBe(4);
-      const { train, test } = loadSplit(split, { size: 32, channels: 3 }, category);
+      const { train, test } = loadSides(split, { size: 32, channels: 3 }, category);
       expect(train.hasMasks).toBe(false);
       expect(test.hasMasks).toBe(true);
       const batch = test.batch(Array.from({ length: test.count }, (_, i) => i));
@@ -321,6 +275,9 @@ describe('synthetic dataset', () => {
       join(c, 'tiles'),
       'not a generated dataset',
     );
+    // A data seed that is not a whole number from 0 is refused, naming it.
+    for (const seed of [-1, 1.5])
+      expectDataError(() => ensureSynthetic({ root: c, seed, ...tiny }), 'data seed', String(seed));
   });
 });
 
@@ -347,7 +304,7 @@ describe('plain folder layout', () => {
     expect(split.test.map((s) => s.label)).toEqual([0, 1]);
     expect(split.test[1].maskPath).toBe(join(root, 'masks', 'a0.png'));
     expect(loadFolder(root, { seed: 3 })).toEqual(split);
-    const { test } = loadSplit(split, { size: 4, channels: 1 }, root);
+    const { test } = loadSides(split, { size: 4, channels: 1 }, root);
     near(test.batch([1]).masks!, [1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0]);
 
     writePng(
@@ -392,17 +349,21 @@ describe('MNIST and CIFAR-10, one class normal', () => {
     for (const gz of [false, true]) {
       const dir = tmp();
       writeMnist(dir, gz);
-      const { train, test } = loadMnist(dir, { normalClass: 1 });
+      const sides = loadMnist(dir, { normalClass: 1 });
+      // The training file's other digits are labelled anomalous: split.ts draws validation anomalies from them.
+      expect(sides.train.map((s) => s.defect)).toEqual(['0', 'good', '2', 'good', '3', 'good', '4', '5']);
+      const train = sides.train.filter((s) => s.label === 0);
+      const { test } = sides;
       expect(train.map((s) => s.path.split('#')[1])).toEqual(['1', '3', '5']);
       expect(train.every((s) => s.label === 0 && s.image!.width === 28 && s.image!.channels === 1)).toBe(true);
       near([train[1].image!.data[0]], [31 / 255]);
       expect(test.map((s) => s.label)).toEqual([0, 1, 1, 0, 1]);
       expect(test.map((s) => s.defect)).toEqual(['good', '0', '2', 'good', '9']);
-      const sub = loadMnist(dir, { normalClass: 1, maxTest: 3, seed: 5 }).test;
+      const sub = splitSamples(loadMnist(dir, { normalClass: 1, seed: 5 }), { seed: 5, maxTest: 3 }).test;
       expect(sub.length).toBe(3);
-      expect(loadMnist(dir, { normalClass: 1, maxTest: 3, seed: 5 }).test.map((s) => s.path)).toEqual(
-        sub.map((s) => s.path),
-      );
+      expect(
+        splitSamples(loadMnist(dir, { normalClass: 1, seed: 5 }), { seed: 5, maxTest: 3 }).test.map((s) => s.path),
+      ).toEqual(sub.map((s) => s.path));
       const data = Dataset.load(train, { size: 32, channels: 1 }, 'mnist');
       expect(data.batch([0, 1]).shape).toEqual([2, 1, 32, 32]);
     }
@@ -413,7 +374,10 @@ describe('MNIST and CIFAR-10, one class normal', () => {
     mkdirSync(join(pkg, 'src', 'digits'), { recursive: true });
     for (let d = 0; d < 10; d++)
       writeFileSync(join(pkg, 'src', 'digits', `${d}.json`), JSON.stringify({ data: Array(5 * 784).fill(d / 10) }));
-    const { train, test } = loadMnistPackage({ normalClass: 2, packageDir: pkg, seed: 1 });
+    const sides = loadMnistPackage({ normalClass: 2, packageDir: pkg, seed: 1 });
+    expect(sides.train.length).toBe(40); // 80% of each digit's five images
+    const train = sides.train.filter((s) => s.label === 0);
+    const { test } = sides;
     expect(train.length).toBe(4); // 80% of digit 2's five images
     train.forEach((s) => expect(s.image!.data[0]).toBeCloseTo(0.2, 6));
     expect(test.length).toBe(10);
@@ -437,7 +401,10 @@ describe('MNIST and CIFAR-10, one class normal', () => {
     writeFileSync(join(dir, 'data_batch_1.bin'), batch([3, 5, 3]));
     writeFileSync(join(dir, 'data_batch_2.bin'), batch([3, 0]));
     writeFileSync(join(dir, 'test_batch.bin'), batch([3, 8]));
-    const { train, test } = loadCifar10(join(dir, '..'), { normalClass: 3 });
+    const sides = loadCifar10(join(dir, '..'), { normalClass: 3 });
+    expect(sides.train.map((s) => s.defect)).toEqual(['good', 'dog', 'good', 'good', 'airplane']);
+    const train = sides.train.filter((s) => s.label === 0);
+    const { test } = sides;
     expect(train.map((s) => s.path.slice(dir.length + 1))).toEqual([
       'data_batch_1.bin#0',
       'data_batch_1.bin#2',
@@ -470,29 +437,6 @@ describe('MNIST and CIFAR-10, one class normal', () => {
       'data_batch_1.bin',
       'not a whole number of CIFAR-10 records',
     );
-  });
-});
-
-describe('weakly supervised split', () => {
-  const samples = (n: number, label: 0 | 1): Sample[] =>
-    Array.from({ length: n }, (_, i) => ({
-      path: `${label}-${i}.png`,
-      label,
-      defect: label ? 'spot' : 'good',
-      maskPath: label ? `m${i}.png` : null,
-    }));
-
-  it('moves 2% of the anomalous test images, at least one, to training with labels only', () => {
-    const split = { train: samples(10, 0), test: [...samples(20, 0), ...samples(100, 1)] };
-    const weak = weaklySupervisedSplit(split, { seed: 4 });
-    const moved = weak.train.slice(10);
-    expect(moved.length).toBe(2);
-    expect(moved.every((s) => s.label === 1 && s.maskPath === null)).toBe(true);
-    expect(weak.test.length).toBe(118);
-    expect(weak.test.some((s) => moved.some((m) => m.path === s.path))).toBe(false);
-    expect(weaklySupervisedSplit(split, { seed: 4 })).toEqual(weak);
-    expect(weaklySupervisedSplit({ train: samples(3, 0), test: samples(10, 1) }).train.length).toBe(4);
-    expectDataError(() => weaklySupervisedSplit({ train: samples(3, 0), test: samples(3, 0) }), 'no anomalous images');
   });
 });
 
@@ -536,7 +480,7 @@ describe('bad input', () => {
     );
     return dir;
   }
-  const load = (dir: string) => loadSplit(loadMvtec(dir), { size: 16, channels: 3 }, dir);
+  const load = (dir: string) => loadSides(loadMvtec(dir), { size: 16, channels: 3 }, dir);
 
   it('accepts a well-formed MVTec AD folder', () => {
     const { train, test } = load(mvtec());
@@ -599,7 +543,7 @@ describe('bad input', () => {
     );
     // Converting to the model's channels does not paper over a mixed dataset.
     expectDataError(
-      () => loadSplit(loadMvtec(dir), { size: 16, channels: 1, convertChannels: true }, dir),
+      () => loadSplit({ ...loadMvtec(dir), validation: [] }, { size: 16, channels: 1, convertChannels: true }, dir),
       join(dir, 'test/good/001.png'),
     );
   });

@@ -2,7 +2,7 @@
 // accuracy, and the per-category / mean tables.
 
 import { describe, expect, it } from 'vitest';
-import { auroc, roc } from '../../src/cavga/report/roc.ts';
+import { auroc, roc } from '../../src/anomaly/report/roc.ts';
 import {
   detectionAccuracy,
   evaluateCategory,
@@ -11,22 +11,9 @@ import {
   metricsJson,
   metricsMarkdown,
   metricsReport,
-} from '../../src/cavga/report/metrics.ts';
-
-/** Mann-Whitney by brute force over all positive/negative pairs, ties counting half. */
-function pairwiseAuroc(scores: number[], labels: number[]): number {
-  let wins = 0;
-  let pairs = 0;
-  scores.forEach((p, i) => {
-    if (!labels[i]) return;
-    scores.forEach((n, j) => {
-      if (labels[j]) return;
-      pairs++;
-      wins += p > n ? 1 : p === n ? 0.5 : 0;
-    });
-  });
-  return wins / pairs;
-}
+} from '../../src/anomaly/report/metrics.ts';
+import { PAPER_PROTOCOL_TITLE } from '../../src/cavga/detector.ts';
+import { pairwiseAuroc } from '../helpers/pairwise-auroc.ts';
 
 describe('auroc', () => {
   it('is 1 for a perfect ranking, 0 for a reversed one and 0.5 when every score ties', () => {
@@ -186,7 +173,7 @@ describe('evaluateCategory and the tables', () => {
   });
 
   it("adds the paper's protocol as a second table and a second JSON report", () => {
-    const report = metricsReport([a, b], [b, a]);
+    const report = metricsReport([a, b], { title: PAPER_PROTOCOL_TITLE, categories: [b, a] });
     expect(
       JSON.parse(metricsJson(report)).paperProtocol.categories.map((c: { category: string }) => c.category),
     ).toEqual(['digits', 'bottle']);

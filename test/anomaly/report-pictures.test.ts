@@ -3,16 +3,16 @@
 
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
-import { drawText, textWidth } from '../../src/cavga/report/bitmap-font.ts';
-import { heatmapRaster, overlayHeatmap, turbo } from '../../src/cavga/report/colormap.ts';
-import { htmlReport } from '../../src/cavga/report/html-report.ts';
-import { imageRaster, sampleGrid, type GridSample, type PlanarImage } from '../../src/cavga/report/image-grid.ts';
-import { evaluateCategory, metricsReport } from '../../src/cavga/report/metrics.ts';
-import { linearTicks, lossCurves, PALETTE, renderLineChart, rocCurves } from '../../src/cavga/report/plots.ts';
-import { formatDuration, formatValue, ProgressBar } from '../../src/cavga/report/progress.ts';
-import { createRaster, type Raster } from '../../src/cavga/report/raster.ts';
-import { encodePng } from '../../src/cavga/report/raster-png.ts';
-import { roc } from '../../src/cavga/report/roc.ts';
+import { drawText, textWidth } from '../../src/anomaly/report/bitmap-font.ts';
+import { heatmapRaster, overlayHeatmap, turbo } from '../../src/anomaly/report/colormap.ts';
+import { htmlReport } from '../../src/anomaly/report/html-report.ts';
+import { imageRaster, sampleGrid, type GridSample, type PlanarImage } from '../../src/anomaly/report/image-grid.ts';
+import { evaluateCategory, metricsReport } from '../../src/anomaly/report/metrics.ts';
+import { linearTicks, lossCurves, PALETTE, renderLineChart, rocCurves } from '../../src/anomaly/report/plots.ts';
+import { formatDuration, formatValue, ProgressBar } from '../../src/anomaly/report/progress.ts';
+import { createRaster, type Raster } from '../../src/anomaly/report/raster.ts';
+import { encodePng } from '../../src/anomaly/report/raster-png.ts';
+import { roc } from '../../src/anomaly/report/roc.ts';
 
 function decode(png: Buffer): PNG {
   return PNG.sync.read(png);

@@ -10,16 +10,15 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { init } from '../../src/tensor/context.ts';
-import { tensor } from '../../src/tensor/creation.ts';
+import { init } from '../../src/devices.ts';
+import { toBatch } from '../../src/anomaly/batch.ts';
 import { presetConfig } from '../../src/cavga/config.ts';
-import { analyze } from '../../src/cavga/inference.ts';
-import { newTrainer, type SavedConfig } from '../../src/cavga/saved-model.ts';
-import { builtinTrainingData } from '../../src/cavga/builtin-training.ts';
-import { trainLoop } from '../../src/cavga/train-loop.ts';
-import { calibrate } from '../../src/cavga/calibration.ts';
-import { loadImageFiles, syntheticDefect, writePng } from '../../src/cavga/data/index.ts';
-import { loadModel, saveTraining } from '../../src/cli/model-files.ts';
+import { CavgaDetector } from '../../src/cavga/detector.ts';
+import type { SavedConfig } from '../../src/cavga/saved-model.ts';
+import { builtinTrainingData } from '../../src/anomaly/builtin-training.ts';
+import { trainLoop } from '../../src/anomaly/train-loop.ts';
+import { loadImageFiles, syntheticDefect, writePng } from '../../src/anomaly/data/index.ts';
+import { loadDetector, saveDetector } from '../../src/cli/model-files.ts';
 import { buildBrowser } from '../../scripts/build.ts';
 import { serve } from '../../scripts/serve.ts';
 import { launchChromium } from '../helpers/chromium.ts';
@@ -69,10 +68,10 @@ beforeAll(async () => {
     cavga: presetConfig('cavga-du', { imageSize: 32, width: 4, latentChannels: 8, ...scoring }),
     seed: 1,
   };
-  const trainer = newTrainer(saved);
-  const data = builtinTrainingData(saved.cavga, { category: 'grain', count: 8, seed: 1 });
+  const trained = new CavgaDetector(saved);
+  const data = builtinTrainingData(trained, { category: 'grain', count: 8, seed: 1 });
   await trainLoop({
-    trainer,
+    trainer: trained,
     data,
     batchSize: 4,
     steps: 2,
@@ -80,15 +79,12 @@ beforeAll(async () => {
     checkpointEvery: 2,
     saveCheckpoint: async () => {},
   });
-  await calibrate(
-    trainer.model,
-    [0, 4].map((start) => data.batch([start, start + 1, start + 2, start + 3]).images),
-  );
-  await saveTraining(checkpoint, trainer, saved, 2);
+  await trained.calibrate([0, 4].map((start) => data.batch([start, start + 1, start + 2, start + 3]).images));
+  await saveDetector(checkpoint, trained, 2);
   writePng(image, syntheticDefect(1, 'grain', 1, 32).image);
-  const { model } = await loadModel(checkpoint);
+  const { detector } = await loadDetector(checkpoint);
   const batch = loadImageFiles([image], { size: 32, channels: 3 });
-  const result = analyze(model, tensor(batch.images, batch.shape));
+  const result = detector.analyze(toBatch(batch).images);
   node = { score: (await result.score.data())[0], map: Float32Array.from(await result.map.data()) };
 
   dist = await buildBrowser();

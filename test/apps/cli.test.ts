@@ -1,14 +1,14 @@
-// The cavga command end to end on a tiny built-in dataset: train, interrupt and resume (same result as uninterrupted),
-// eval, infer, and bad input (one line naming the problem, exit 1, nothing overwritten).
+// The cavga command end to end on a tiny built-in dataset: train (with the baselines beside the model), interrupt and
+// resume (same result as uninterrupted), eval, infer, a one-pass baseline as the model, the weakly supervised split in
+// eval, and bad input (one line naming the problem, exit 1, nothing overwritten).
 
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors } from '../../src/nn/safetensors-format.ts';
+import { runCavga, spawnCavga } from '../helpers/cavga-cli.ts';
 
-const root = join(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'cavga-cli-'));
 const env = { ...process.env, XDG_CACHE_HOME: join(work, 'cache') };
 const tiny = [
@@ -24,15 +24,7 @@ const tiny = [
   '4',
 ];
 
-function cavga(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/cavga.mjs'), ...args], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cavga = (args: string[]) => runCavga(args, { env });
 
 const checkpointValues = (path: string) => decodeSafetensors(readFileSync(path), path).tensors;
 
@@ -41,7 +33,8 @@ describe('cavga CLI', () => {
     const out = join(work, 'run');
     const r = cavga(['train', ...tiny, '--steps', '6', '--out', out]);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/\| weave \| 80 \| 40 \|/);
+    // The test set: 30 of the 40 normal and 28 of the 40 defective test images (the rest validate).
+    expect(r.out).toMatch(/\| weave \| 58 \| 28 \|/);
     for (const f of [
       'config.json',
       'metrics.json',
@@ -69,8 +62,21 @@ describe('cavga CLI', () => {
     expect(readFileSync(join(out, 'metrics.md'), 'utf8')).toMatch(
       /The paper's test protocol on the same models[^\n]*:\n\n\| category/,
     );
+    // Both baselines, fitted on the same training images and scored on the same test images, and the model less each.
+    expect(metrics.baselines.map((b: { name: string }) => b.name)).toEqual(['pixel-gaussian', 'pca']);
+    for (const b of metrics.baselines) {
+      expect(b.categories[0]).toMatchObject({ category: 'weave', images: 58, anomalous: 28 });
+      expect(b.modelMinusBaseline[0].imageAuroc).toBeCloseTo(
+        metrics.categories[0].imageAuroc - b.categories[0].imageAuroc,
+        12,
+      );
+    }
+    expect(readFileSync(join(out, 'metrics.md'), 'utf8')).toMatch(
+      /Baselines fitted on the same training images[^\n]*:\n\n\| category \| model \| pixel-gaussian \| model - pixel-gaussian \| pca \| model - pca \|/,
+    );
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toMatch(/<h3>The paper&#39;s test protocol/);
+    expect(html).toMatch(/<h3>Baselines fitted on the same training images/);
     expect(html).toMatch(/data:image\/png;base64/);
     expect(html).not.toMatch(/https?:/);
 
@@ -78,18 +84,15 @@ describe('cavga CLI', () => {
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/already holds a run; pass --resume/);
     expect(again.err).not.toMatch(/\n\s+at /);
-  });
+  }, 300_000);
 
   it('Ctrl-C saves a checkpoint; --resume continues to the same weights as an uninterrupted run', async () => {
     const straight = join(work, 'straight');
-    expect(cavga(['train', ...tiny, '--steps', '30', '--out', straight]).code).toBe(0);
+    expect(cavga(['train', ...tiny, '--steps', '30', '--baselines', 'false', '--out', straight]).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(straight, 'metrics.json'), 'utf8')).baselines).toBeUndefined();
 
     const out = join(work, 'interrupted');
-    const child = spawn(
-      process.execPath,
-      [join(root, 'bin/cavga.mjs'), 'train', ...tiny, '--steps', '30', '--out', out],
-      { cwd: root, env },
-    );
+    const child = spawnCavga(['train', ...tiny, '--steps', '30', '--baselines', 'false', '--out', out], env);
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     const log = join(out, 'weave/metrics.jsonl');
@@ -106,16 +109,17 @@ describe('cavga CLI', () => {
     expect(code).toBe(0);
     expect(output).toMatch(/stopped at step \d+ of weave; checkpoint saved/);
 
-    const resumed = cavga(['train', ...tiny, '--steps', '30', '--out', out, '--resume']);
+    const resumed = cavga(['train', ...tiny, '--steps', '30', '--baselines', 'false', '--out', out, '--resume']);
     expect(resumed.code, resumed.err).toBe(0);
     const a = checkpointValues(join(straight, 'weave/checkpoint.safetensors'));
     const b = checkpointValues(join(out, 'weave/checkpoint.safetensors'));
     for (const name of Object.keys(a)) expect(Array.from(b[name].data), name).toEqual(Array.from(a[name].data));
     expect(readFileSync(log, 'utf8').trim().split('\n').length).toBe(30);
 
-    const changed = cavga(['train', ...tiny, '--steps', '40', '--out', out, '--resume']);
+    // Settings other than the learning rate and the step count cannot change (cli-robust.test.ts changes those).
+    const changed = cavga(['train', ...tiny, '--steps', '30', '--seed', '1', '--out', out, '--resume']);
     expect(changed.code).toBe(1);
-    expect(changed.err).toMatch(/written with other settings/);
+    expect(changed.err).toMatch(/written with other settings: seed is 0 there, 1 now/);
   });
 
   it('eval and infer', () => {
@@ -161,7 +165,13 @@ describe('cavga CLI', () => {
       /anomalyMap&#34;:&#34;attention&#34;,&#34;imageScore&#34;:&#34;mean-error/,
     );
 
-    const images = join(env.XDG_CACHE_HOME, 'cavga-webgpu/builtin/weave/test/good');
+    // Another copy of the built-in set, generated into a cache folder of its own.
+    const copy = cavga(['eval', '--checkpoint', checkpoint, '--data-seed', '1', '--out', join(work, 'eval-seed-1')]);
+    expect(copy.code, copy.err).toBe(0);
+    const manifest = join(env.XDG_CACHE_HOME, 'cavga-webgpu/builtin-v2/seed-1/weave/manifest.json');
+    expect(JSON.parse(readFileSync(manifest, 'utf8')).seed).toBe(1);
+
+    const images = join(env.XDG_CACHE_HOME, 'cavga-webgpu/builtin-v2/seed-0/weave/test/good');
     const heatmaps = join(work, 'heatmaps');
     const i = cavga([
       'infer',
@@ -178,6 +188,101 @@ describe('cavga CLI', () => {
     expect(existsSync(join(heatmaps, '000_heatmap.png'))).toBe(true);
   });
 
+  it('a baseline as the model: fitted, saved, evaluated on its own split and inferred like any model', () => {
+    const out = join(work, 'pca');
+    const r = cavga([
+      'train',
+      '--model',
+      'pca',
+      '--components',
+      '4',
+      '--categories',
+      'weave',
+      '--image-size',
+      '16',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/weave: fitted on 200 training images/);
+    expect(r.out).toMatch(/weave: pixel-gaussian image AUROC \d\.\d{3}, pixel AUROC \d\.\d{3}/);
+    for (const f of ['config.json', 'metrics.json', 'report.html', 'weave/checkpoint.safetensors', 'weave/samples.png'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    expect(existsSync(join(out, 'weave/metrics.jsonl'))).toBe(false); // no steps, no losses
+    const checkpoint = join(out, 'weave/checkpoint.safetensors');
+    const { metadata } = decodeSafetensors(readFileSync(checkpoint), checkpoint);
+    expect(JSON.parse(metadata.config)).toEqual({
+      components: 4,
+      detector: 'pca',
+      imageSize: 16,
+      channels: 3,
+      seed: 0,
+    });
+    expect(JSON.parse(metadata.data)).toEqual({
+      dataset: 'builtin',
+      data: null,
+      category: 'weave',
+      dataSeed: 0,
+      maxTrain: null,
+      maxTest: null,
+    });
+    const metrics = (dir: string) => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+    expect(metrics(out).baselines.map((b: { name: string }) => b.name)).toEqual(['pixel-gaussian']);
+
+    // eval: the checkpoint's data and category unless told otherwise; the test set, or the validation set.
+    const onTest = cavga(['eval', '--checkpoint', checkpoint, '--out', join(work, 'pca-test')]);
+    expect(onTest.code, onTest.err).toBe(0);
+    expect(metrics(join(work, 'pca-test')).categories[0]).toMatchObject({
+      category: 'weave',
+      images: 58,
+      imageAuroc: metrics(out).categories[0].imageAuroc,
+    });
+    const onValidation = cavga([
+      'eval',
+      '--checkpoint',
+      checkpoint,
+      '--split',
+      'validation',
+      '--out',
+      join(work, 'pca-val'),
+    ]);
+    expect(onValidation.code, onValidation.err).toBe(0);
+    expect(metrics(join(work, 'pca-val')).categories[0]).toMatchObject({
+      category: 'weave',
+      images: 22,
+      anomalous: 12,
+    });
+
+    const images = join(env.XDG_CACHE_HOME, 'cavga-webgpu/builtin/weave/test/good');
+    const i = cavga([
+      'infer',
+      '--checkpoint',
+      checkpoint,
+      '--out',
+      join(work, 'pca-heatmaps'),
+      join(images, '000.png'),
+    ]);
+    expect(i.code, i.err).toBe(0);
+    expect(i.out.trim().split('\n')).toHaveLength(2);
+    expect(i.err).toMatch(/standardised PCA reconstruction errors/);
+  }, 300_000);
+
+  it('a weakly supervised model is evaluated on the split it trained on: no anomaly it trained on is scored', () => {
+    const out = join(work, 'weak');
+    const r = cavga(['train', ...tiny, '--model', 'cavga-dw', '--steps', '2', '--baselines', 'false', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    const checkpoint = join(out, 'weave/checkpoint.safetensors');
+    const count = (split: string) => {
+      const dir = join(work, `weak-${split}`);
+      const e = cavga(['eval', '--checkpoint', checkpoint, '--split', split, '--out', dir]);
+      expect(e.code, e.err).toBe(0);
+      return JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).categories[0];
+    };
+    // The test set is the unsupervised one; the anomaly that moved into training left the validation set.
+    expect(count('test')).toMatchObject({ images: 58, anomalous: 28 });
+    expect(count('validation')).toMatchObject({ images: 21, anomalous: 11 });
+  });
+
   it('bad input: one clear line naming the file or option, exit 1', () => {
     const notPng = join(work, 'not-a-png.png');
     writeFileSync(notPng, 'hello');
@@ -186,7 +291,16 @@ describe('cavga CLI', () => {
     const cases: [string[], RegExp][] = [
       [['train', '--dataset', 'mvtec', '--data', join(work, 'missing')], /missing/],
       [['train', '--steps', 'ten'], /--steps needs a whole number, got 'ten'/],
+      [['train', '--data-seed', '1.5'], /--data-seed needs a whole number, got '1.5'/],
       [['train', '--model', 'nope'], /--model must be one of/],
+      [['train', '--model', 'pixel-gaussian', '--width', '4'], /--width does not apply to --model pixel-gaussian/],
+      [['train', '--model', 'pca', '--steps', '5'], /--steps does not apply to --model pca/],
+      [['train', '--components', '8'], /--components does not apply to --model cavga-du/],
+      [['train', '--baselines', 'no'], /--baselines must be one of true, false/],
+      [
+        ['eval', '--checkpoint', join(work, 'pca/weave/checkpoint.safetensors'), '--anomaly-map', 'error'],
+        /--anomaly-map does not apply to this checkpoint's model/,
+      ],
       [['train', '--image-size', '20'], /multiple of 16/],
       [['infer', '--checkpoint', corrupt, notPng], /corrupt\.safetensors/],
       [['infer', '--checkpoint', join(work, 'run/weave/checkpoint.safetensors'), notPng], /not-a-png\.png/],

@@ -4,7 +4,7 @@
 // standardised scoring's calibration, computed, applied and carried in checkpoints.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { Generator, tensor } from '../../src/tensor/creation.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
 import { Cavga, analyze, calibrate, cavgaConfig, type Analysis, type Scoring } from '../../src/cavga/index.ts';

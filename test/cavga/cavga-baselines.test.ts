@@ -2,7 +2,7 @@
 
 import { describe, expect, it, beforeAll } from 'vitest';
 import { gradcheck } from '../../src/autograd/gradcheck.ts';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { Generator, tensor } from '../../src/tensor/creation.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
 import { Cavga, CavgaTrainer, analyze, modelPresets, presetConfig, ssimLoss, ssimMap } from '../../src/cavga/index.ts';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { Generator } from '../../src/tensor/creation.ts';
 import { encodeSafetensors, type TensorValues } from '../../src/nn/safetensors-format.ts';
 import { Cavga, cavgaConfig, loadInitialWeights, loadResNet18Weights } from '../../src/cavga/index.ts';

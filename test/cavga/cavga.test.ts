@@ -4,8 +4,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { grad } from '../../src/autograd/engine.ts';
 import { gradcheckParameters } from '../../src/autograd/gradcheck.ts';
-import * as ops from '../../src/autograd/ops/index.ts';
-import { withDevice } from '../../src/tensor/context.ts';
+import * as ops from '../../src/autograd/index.ts';
+import { withDevice } from '../../src/devices.ts';
 import { Generator, randn, tensor } from '../../src/tensor/creation.ts';
 import { tidy } from '../../src/tensor/memory.ts';
 import type { Backend } from '../../src/tensor/backend.ts';

@@ -1,9 +1,9 @@
 // Bad input gets one clear error naming what is wrong.
 
 import { describe, expect, it, beforeAll } from 'vitest';
-import * as ops from '../../src/autograd/ops/index.ts';
+import * as ops from '../../src/autograd/index.ts';
 import { grad } from '../../src/autograd/engine.ts';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { randn, tensor, zeros } from '../../src/tensor/creation.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
 import type { WebGPUBackend } from '../../src/kernels/webgpu-backend.ts';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { gradcheck, gradgradcheck } from '../../src/autograd/gradcheck.ts';
 import { grad } from '../../src/autograd/engine.ts';
 import { tensor } from '../../src/tensor/creation.ts';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { allCases, comparisonCases, valuesFor, type OpCase } from '../helpers/cases.ts';
 import { gradCamLoss, gradCamShapes } from '../helpers/gradcam.ts';

@@ -2,9 +2,9 @@
 
 import { describe, expect, it, beforeAll } from 'vitest';
 import { grad } from '../../src/autograd/engine.ts';
-import * as ops from '../../src/autograd/ops/index.ts';
+import * as ops from '../../src/autograd/index.ts';
 import * as F from '../../src/nn/functional/index.ts';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { randn, zeros, ones } from '../../src/tensor/creation.ts';
 import { keep, tidy } from '../../src/tensor/memory.ts';
 import type { Backend } from '../../src/tensor/backend.ts';

@@ -1,7 +1,7 @@
 // Every op at the tensor level: WebGPU (float32, NaN-poisoned outputs) against the float64 reference on the same inputs.
 
 import { describe, expect, it, beforeAll } from 'vitest';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { tensor } from '../../src/tensor/creation.ts';
 import { tidy } from '../../src/tensor/memory.ts';
 import type { Backend } from '../../src/tensor/backend.ts';

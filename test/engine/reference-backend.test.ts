@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Conv2dParams, MatmulParams, Pool2dParams, Storage } from '../../src/tensor/backend.ts';
 import { threefry2x32 } from '../../src/tensor/random.ts';
-import { ReferenceBackend } from '../../src/tensor/reference/backend.ts';
+import { ReferenceBackend } from '../../src/reference/backend.ts';
 import { broadcastStrides, contiguousStrides, numel, type Shape } from '../../src/tensor/shape.ts';
 
 const cpu = new ReferenceBackend();
@@ -65,6 +65,19 @@ describe('reference backend: storage', () => {
     expect(() => cpu.binary('add', s, up([1, 2]), { outShape: [2], strides: [[1], [1]] })).toThrow(/already released/);
     expect(() => cpu.release(s)).toThrow(/already released/);
     await expect(cpu.read(s)).rejects.toThrow(/already released/);
+  });
+
+  it("another backend's storage is refused in any argument position, naming the primitive", () => {
+    const foreign = { size: 4, backend: { name: 'webgpu' } } as unknown as Storage;
+    const p = { n: 1, c: 2, hw: 2 };
+    const [x, c2] = [up([1, 2, 3, 4]), up([0, 1])];
+    expect(() => cpu.batchNormBackwardInput(x, x, c2, c2, c2, c2, foreign, p)).toThrow(
+      /^batch_norm_backward_input: operand lives on the webgpu backend, not cpu$/,
+    );
+    expect(() => cpu.where(x, foreign, x, { outShape: [4], strides: [[1], [1], [1]] })).toThrow(
+      /^where: operand lives on the webgpu backend/,
+    );
+    expect(() => cpu.unary('exp', foreign, 0)).toThrow(/^exp: operand lives on the webgpu backend/);
   });
 });
 

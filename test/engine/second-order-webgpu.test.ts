@@ -3,10 +3,10 @@
 
 import { describe, it, beforeAll } from 'vitest';
 import { grad } from '../../src/autograd/engine.ts';
-import * as ops from '../../src/autograd/ops/index.ts';
+import * as ops from '../../src/autograd/index.ts';
 import * as F from '../../src/nn/functional/index.ts';
-import { withDevice } from '../../src/tensor/context.ts';
-import { tensor } from '../../src/tensor/creation.ts';
+import { withDevice } from '../../src/devices.ts';
+import { tensor, zerosLike } from '../../src/tensor/creation.ts';
 import { tidy } from '../../src/tensor/memory.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
@@ -71,7 +71,7 @@ function hessianVector(run: (...xs: Tensor[]) => Tensor, shapes: number[][]): Te
   const projected = first
     .map((g, k) => ops.sum(ops.mul(g!, tensor(valuesFor({ shape: shapes[k] }, 60 + k), shapes[k]))))
     .reduce((a, b) => ops.add(a, b));
-  return grad(projected, xs, { allowUnused: true }).map((g, k) => g ?? ops.zerosLike(xs[k]));
+  return grad(projected, xs, { allowUnused: true }).map((g, k) => g ?? zerosLike(xs[k]));
 }
 
 async function compare(name: string, compute: () => Tensor[]): Promise<void> {

@@ -1,7 +1,7 @@
 // Shared by the tests: one WebGPU backend per test process (poisoned allocations) and the float64 reference backend.
 
 import { WebGPUBackend } from '../../src/kernels/webgpu-backend.ts';
-import { ReferenceBackend } from '../../src/tensor/reference/backend.ts';
+import { ReferenceBackend } from '../../src/reference/backend.ts';
 import type { Storage } from '../../src/tensor/backend.ts';
 import { lcgValues } from '../../src/tensor/lcg.ts';
 

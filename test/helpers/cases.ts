@@ -2,7 +2,7 @@
 
 import type { Tensor } from '../../src/tensor/tensor.ts';
 import { Lcg } from '../../src/tensor/lcg.ts';
-import * as ops from '../../src/autograd/ops/index.ts';
+import * as ops from '../../src/autograd/index.ts';
 import * as F from '../../src/nn/functional/index.ts';
 
 export interface InputSpec {

@@ -2,7 +2,7 @@
 // loss = mean(1 - A). The attention loss is differentiated through alpha, so its gradient needs second derivatives.
 
 import { grad } from '../../src/autograd/engine.ts';
-import * as ops from '../../src/autograd/ops/index.ts';
+import * as ops from '../../src/autograd/index.ts';
 import * as F from '../../src/nn/functional/index.ts';
 import type { Tensor } from '../../src/tensor/tensor.ts';
 

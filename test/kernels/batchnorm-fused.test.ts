@@ -3,9 +3,9 @@
 
 import { describe, it, beforeAll } from 'vitest';
 import { grad } from '../../src/autograd/engine.ts';
-import * as ops from '../../src/autograd/ops/index.ts';
+import * as ops from '../../src/autograd/index.ts';
 import { batchNorm } from '../../src/nn/functional/normalization.ts';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { tensor } from '../../src/tensor/creation.ts';
 import { tidy } from '../../src/tensor/memory.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
@@ -52,6 +52,37 @@ describe('fused batch norm', () => {
           const scale = Math.max(1, ...Array.from(e, Math.abs));
           // Float32 reductions over up to 9000 values per channel: 1e-4 of the largest entry.
           expectClose(await actual[k].data(), e, 1e-4, 1e-4 * scale, names[k]);
+        }
+      });
+    }
+  }
+});
+
+// The recorded backward (createGraph) is the one gradgradcheck differentiates, so a wrong formula there would pass the
+// second-order checks unnoticed; pin it to the fused backward, which gradcheck compares with finite differences.
+describe('batch norm: the differentiable backward', () => {
+  for (const shape of [
+    [4, 3, 5, 5],
+    [6, 2],
+    [2, 5, 3, 130],
+  ]) {
+    for (const affine of [true, false]) {
+      it(`[${shape.join(', ')}]${affine ? ' with weight and bias' : ''}: equals the fused backward in float64`, async () => {
+        const [fused, recorded] = [false, true].map((createGraph) =>
+          withDevice('cpu', () =>
+            tidy(() => {
+              const c = shape[1];
+              const x = tensor(valuesFor({ shape }, 5), shape, { requiresGrad: true });
+              const w = affine ? tensor(valuesFor({ shape: [c] }, 6), [c], { requiresGrad: true }) : null;
+              const b = affine ? tensor(valuesFor({ shape: [c] }, 7), [c], { requiresGrad: true }) : null;
+              const y = batchNorm(x, null, null, w, b, true);
+              const v = tensor(valuesFor({ shape }, 8), shape);
+              return grad(ops.sum(ops.mul(y, v)), [x, ...(w ? [w, b!] : [])], { createGraph }).map((g) => g!);
+            }),
+          ),
+        );
+        for (let k = 0; k < fused.length; k++) {
+          expectClose(await recorded[k].data(), await fused[k].data(), 1e-10, 1e-12, ['dx', 'dweight', 'dbias'][k]);
         }
       });
     }

@@ -5,14 +5,15 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { grad } from '../../src/autograd/engine.ts';
-import * as ops from '../../src/autograd/ops/index.ts';
-import { withDevice } from '../../src/tensor/context.ts';
+import * as ops from '../../src/autograd/index.ts';
+import { withDevice } from '../../src/devices.ts';
 import { Generator, randn } from '../../src/tensor/creation.ts';
 import { tidy } from '../../src/tensor/memory.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
 import { Adam, BatchNorm2d, Conv2d, LeakyReLU, Sequential } from '../../src/nn/index.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../src/nn/checkpoint.ts';
 import { loadSafetensors } from '../../src/nn/checkpoint-file.ts';
+import { checkpointContents } from '../../src/nn/checkpoint-state.ts';
 import { webgpu } from '../helpers/backends.ts';
 
 let gpu: Backend;
@@ -95,6 +96,17 @@ describe('checkpoints', () => {
       '3.weight',
     ]);
     expect(decoded.tensors['0.weight'].shape).toEqual([4, 2, 3, 3]);
+  });
+
+  it('keeps more metadata entries as JSON under their names, and refuses one that would replace its own', async () => {
+    const path = join(dir, 'noted.safetensors');
+    const model = makeRun().model;
+    const data = { dataset: 'builtin', dataSeed: 3, category: 'weave' };
+    await withDevice('cpu', () => saveCheckpoint(path, { model, step: 7, metadata: { data } }));
+    const { metadata } = await loadSafetensors(path);
+    expect(JSON.parse(metadata.data)).toEqual(data);
+    expect(metadata.step).toBe('7');
+    expect(() => checkpointContents({ model, metadata: { step: 9 } })).toThrow(/'step' is the checkpoint's own entry/);
   });
 
   it('a checkpoint of another model is refused naming tensor and shapes, and nothing is loaded', async () => {

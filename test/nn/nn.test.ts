@@ -1,10 +1,10 @@
 // Layers, state dicts, optimisers against a float64 reference, batch-norm modes, and a small CNN that learns.
 
 import { describe, expect, it, beforeAll } from 'vitest';
-import * as ops from '../../src/autograd/ops/index.ts';
+import * as ops from '../../src/autograd/index.ts';
 import * as F from '../../src/nn/functional/index.ts';
 import { grad } from '../../src/autograd/engine.ts';
-import { withDevice } from '../../src/tensor/context.ts';
+import { withDevice } from '../../src/devices.ts';
 import { Generator, tensor } from '../../src/tensor/creation.ts';
 import { tidy } from '../../src/tensor/memory.ts';
 import type { Backend } from '../../src/tensor/backend.ts';

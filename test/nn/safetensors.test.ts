@@ -12,7 +12,7 @@ import {
   loadIntoTensors,
   type DecodedSafetensors,
 } from '../../src/nn/safetensors-format.ts';
-import { getBackend } from '../../src/tensor/context.ts';
+import { getBackend } from '../../src/devices.ts';
 import { tensor } from '../../src/tensor/creation.ts';
 import { randomValues } from '../helpers/backends.ts';
 

@@ -6,7 +6,7 @@ import { formatShape } from '../../tensor/shape.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../graph.ts';
 import { add } from './elementwise.ts';
-import { reshape } from './shape.ts';
+import { reshape } from './view.ts';
 import { backendOf, wrap } from './util.ts';
 
 export function conv2dOp(x: Tensor, w: Tensor, p: Conv2dParams): Tensor {

@@ -1,6 +1,5 @@
-// Copies across the graph and across backends.
+// Copies in the graph: without history (detach) and with it (clone). Tensor.to copies across backends.
 
-import { getBackend } from '../../tensor/context.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../graph.ts';
 import { wrap } from './util.ts';
@@ -14,11 +13,4 @@ export function detach(x: Tensor): Tensor {
 export function clone(x: Tensor): Tensor {
   const y = wrap(x.backend.unary('mulScalar', x.storage, 1), x.shape);
   return record(y, 'clone', [x], (g) => [g]);
-}
-
-/** A copy on another backend (a new leaf; no gradient crosses devices). */
-export async function to(x: Tensor, device: 'cpu' | 'webgpu'): Promise<Tensor> {
-  const backend = getBackend(device);
-  const values = await x.data();
-  return new Tensor(backend.upload(values), x.shape);
 }

@@ -1,11 +1,11 @@
 // Element-wise ops with broadcasting, each with a backward written in differentiable ops (so gradients of gradients work).
 
-import type { BinaryOp, UnaryOp } from '../../tensor/backend.ts';
+import type { BinaryOp, Storage, UnaryOp } from '../../tensor/backend.ts';
 import { broadcastShapes, broadcastStrides } from '../../tensor/shape.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../graph.ts';
-import { sumTo } from './reduce.ts';
-import { fullLike, scalarLike } from './constants.ts';
+import { fullLike, scalarLike } from '../../tensor/creation.ts';
+import { sumTo } from './broadcast.ts';
 import { backendOf, wrap } from './util.ts';
 
 type Backward = (x: Tensor, y: Tensor, g: Tensor, alpha: number) => Tensor | null;
@@ -64,7 +64,7 @@ export const rsubScalar = (x: Tensor, s: number) => unary('rsubScalar', x, s);
 function broadcastRun(
   op: string,
   operands: Tensor[],
-  run: (outShape: number[], strides: number[][]) => import('../../tensor/backend.ts').Storage,
+  run: (outShape: number[], strides: number[][]) => Storage,
 ): Tensor {
   backendOf(op, ...operands);
   const outShape = operands.map((t) => t.shape as readonly number[]).reduce((a, b) => broadcastShapes(a, b, op));

@@ -1,4 +1,6 @@
-// Every differentiable op, in one namespace.
+// Every differentiable op, in one namespace (reverse mode itself is in src/autograd/engine.ts).
+export * from './view.ts';
+export { expand, sum, sumTo } from './broadcast.ts';
 export * from './elementwise.ts';
 export * from './reduce.ts';
 export * from './shape.ts';
@@ -6,5 +8,4 @@ export * from './matmul.ts';
 export * from './conv.ts';
 export * from './pool.ts';
 export * from './copy.ts';
-export { fullLike, onesLike, zerosLike } from './constants.ts';
-export { backward, grad } from '../engine.ts';
+export * from './batchnorm.ts';

@@ -4,9 +4,9 @@
 import { broadcastShapes, formatShape } from '../../tensor/shape.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../graph.ts';
+import { expand, sum } from './broadcast.ts';
 import { add, mul } from './elementwise.ts';
-import { sum } from './reduce.ts';
-import { expand, reshape, squeeze, unsqueeze } from './shape.ts';
+import { reshape, squeeze, unsqueeze } from './view.ts';
 import { backendOf, wrap } from './util.ts';
 
 /** Batched product of op(a) and op(b), where op transposes the last two axes when its flag is set. a, b: 3-d, same batch. */

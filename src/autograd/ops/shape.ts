@@ -1,53 +1,13 @@
-// Shape ops. reshape is a view (shared storage); permute, expand and crop are one strided-gather primitive; pad is its own
-// primitive. Backwards: reshape <-> reshape, permute <-> inverse permute, expand -> sumTo, crop <-> pad.
+// Shape ops that copy (views are in view.ts, expand in broadcast.ts): permute and crop are the strided-gather
+// primitive, pad is its own primitive, cat and stack are made of pads. Backwards: permute <-> inverse permute,
+// crop <-> pad.
 
-import {
-  broadcastShapes,
-  broadcastStrides,
-  contiguousStrides,
-  formatShape,
-  inferReshape,
-  normalizeAxis,
-  sameShape,
-} from '../../tensor/shape.ts';
-import { Tensor } from '../../tensor/tensor.ts';
+import { contiguousStrides, formatShape, normalizeAxis } from '../../tensor/shape.ts';
+import type { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../graph.ts';
 import { add } from './elementwise.ts';
-import { sumTo } from './reduce.ts';
-import { backendOf, wrap } from './util.ts';
-
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const target = inferReshape(x.shape, shape);
-  const y = new Tensor(x.shareStorage(), target);
-  return record(y, 'reshape', [x], (g) => [reshape(g, x.shape)]);
-}
-
-export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
-  if (x.ndim === 0) return reshape(x, [1]);
-  const s = normalizeAxis(startDim, x.ndim, 'flatten');
-  const e = normalizeAxis(endDim, x.ndim, 'flatten');
-  const merged = x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
-  return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
-}
-
-export function unsqueeze(x: Tensor, dim: number): Tensor {
-  const d = normalizeAxis(dim, x.ndim + 1, 'unsqueeze');
-  return reshape(x, [...x.shape.slice(0, d), 1, ...x.shape.slice(d)]);
-}
-
-export function squeeze(x: Tensor, dim?: number): Tensor {
-  if (dim === undefined)
-    return reshape(
-      x,
-      x.shape.filter((d) => d !== 1),
-    );
-  const d = normalizeAxis(dim, x.ndim, 'squeeze');
-  return x.shape[d] === 1 ? reshape(x, [...x.shape.slice(0, d), ...x.shape.slice(d + 1)]) : reshape(x, x.shape);
-}
-
-function gatherRaw(x: Tensor, outShape: number[], strides: number[], offset: number): Tensor {
-  return wrap(x.backend.gather(x.storage, { outShape, strides, offset }), outShape);
-}
+import { backendOf, gatherRaw, wrap } from './util.ts';
+import { unsqueeze } from './view.ts';
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const perm = dims.map((d) => normalizeAxis(d, x.ndim, 'permute'));
@@ -70,19 +30,6 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const b = normalizeAxis(dim1, x.ndim, 'transpose');
   [perm[a], perm[b]] = [perm[b], perm[a]];
   return permute(x, perm);
-}
-
-/** Broadcasts x to `shape` (-1 keeps a dimension), copying; PyTorch's expand. */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  const lead = shape.length - x.ndim;
-  if (lead < 0)
-    throw new Error(`expand: cannot expand ${formatShape(x.shape)} to fewer dimensions ${formatShape(shape)}`);
-  const target = shape.map((d, i) => (d === -1 ? x.shape[i - lead] : d));
-  if (!sameShape(broadcastShapes(x.shape, target, 'expand'), target))
-    throw new Error(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
-  if (sameShape(x.shape, target)) return x;
-  const y = gatherRaw(x, target, broadcastStrides(x.shape, target), 0);
-  return record(y, 'expand', [x], (g) => [sumTo(g, x.shape)]);
 }
 
 /** The block of x starting at `starts` with extent `sizes` (one entry per dimension). */

@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor/tensor.ts';
 import { Linear, Module } from '../../nn/index.ts';
 import { latentSide, type CavgaConfig } from '../config.ts';
 import { DcganDecoder, DcganEncoder, Discriminator } from './dcgan.ts';
-import { ErrorCalibration } from './error-calibration.ts';
+import { PixelCalibration } from '../../anomaly/pixel-calibration.ts';
 import { LatentHead, LatentToMap } from './latent.ts';
 import { ResidualDecoder, ResNet18Encoder } from './resnet.ts';
 
@@ -24,8 +24,8 @@ export class Cavga extends Module {
   readonly decoder: DcganDecoder | ResidualDecoder;
   readonly discriminator: Discriminator;
   readonly classifier: Linear | null;
-  /** Statistics of the error map on normal training images, for standardised scoring (see error-calibration.ts). */
-  readonly calibration: ErrorCalibration;
+  /** Statistics of the error map on normal training images, for standardised scoring (anomaly/pixel-calibration.ts). */
+  readonly calibration: PixelCalibration;
 
   /** `generator` seeds the initial weights. */
   constructor(
@@ -57,7 +57,7 @@ export class Cavga extends Module {
     const zSize = c.flatLatent ? c.latentChannels : c.latentChannels * shape.side * shape.side;
     this.classifier =
       c.supervision === 'weakly' ? this.registerModule('classifier', new Linear(zSize, 2, { generator: g })) : null;
-    this.calibration = this.registerModule('calibration', new ErrorCalibration(c.imageSize));
+    this.calibration = this.registerModule('calibration', new PixelCalibration(c.imageSize));
   }
 
   encode(x: Tensor): Encoded {

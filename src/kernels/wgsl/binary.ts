@@ -110,7 +110,11 @@ ${perElementMain()}
  * Whether an operand read with `strides` over `outShape` is a row broadcast: its own elements, in order, each repeated
  * over a run of `inner` consecutive outputs (a multiple of 4), the row repeating after `rows` runs.
  */
-function rowBroadcast(outShape: readonly number[], strides: number[], size: number): { inner: number; rows: number } | null {
+function rowBroadcast(
+  outShape: readonly number[],
+  strides: number[],
+  size: number,
+): { inner: number; rows: number } | null {
   const {
     shape,
     strides: [s],

@@ -11,7 +11,7 @@ export {
   sigmoid,
   tanh,
   pad,
-} from '../../autograd/ops/index.ts';
+} from '../../autograd/index.ts';
 export { batchNorm } from './normalization.ts';
 export { binaryCrossEntropyWithLogits, l1Loss, logSoftmax, mseLoss, type Reduction } from './losses.ts';
 export { interpolate, type InterpolateMode, type InterpolateOptions } from './interpolate.ts';

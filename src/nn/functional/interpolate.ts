@@ -1,7 +1,7 @@
 // Up-sampling (nearest and bilinear) as two products with 1-d interpolation matrices built on the host:
 // out = M_h x M_w^T. Interpolation is linear in x, so its gradient (and every higher one) is the transposed products.
 
-import { matmul, permute } from '../../autograd/ops/index.ts';
+import { matmul, permute } from '../../autograd/index.ts';
 import { formatShape } from '../../tensor/shape.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 

@@ -1,6 +1,6 @@
 // Losses and log-softmax, composed from differentiable ops (numerically stable forms).
 
-import { abs, add, exp, log, max, mean, mul, neg, relu, square, sub, sum } from '../../autograd/ops/index.ts';
+import { abs, add, exp, log, max, mean, mul, neg, relu, square, sub, sum } from '../../autograd/index.ts';
 import { detach } from '../../autograd/ops/copy.ts';
 import { broadcastShapes, formatShape, sameShape } from '../../tensor/shape.ts';
 import type { Tensor } from '../../tensor/tensor.ts';

@@ -1,7 +1,8 @@
 // BatchNorm2d: batch statistics and a running-statistics update in training, running statistics in eval, as in PyTorch.
 
+import '../../devices.ts'; // registers the backends: this module makes tensors on the default device
 import { noGrad } from '../../autograd/graph.ts';
-import { addScalar } from '../../autograd/ops/index.ts';
+import { addScalar } from '../../autograd/index.ts';
 import { defaultGenerator, full, type Generator } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { batchNorm } from '../functional/normalization.ts';

@@ -1,6 +1,6 @@
 // Conv2d and ConvTranspose2d with PyTorch's parameter names, layouts and default initialisation.
 
-import { conv2d, convTranspose2d, type Pair } from '../../autograd/ops/index.ts';
+import { conv2d, convTranspose2d, type Pair } from '../../autograd/index.ts';
 import { defaultGenerator, type Generator } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { constant, normal, torchDefaultBound, uniform, type InitScheme } from '../init.ts';

@@ -1,6 +1,6 @@
 // Linear: y = x W^T + b with W [out, in], PyTorch's layout and default initialisation.
 
-import { linear } from '../../autograd/ops/index.ts';
+import { linear } from '../../autograd/index.ts';
 import { defaultGenerator, type Generator } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { torchDefaultBound, uniform } from '../init.ts';

@@ -1,7 +1,7 @@
 // torchvision's ResNet BasicBlock: conv3x3-bn-relu-conv3x3-bn plus the identity (or a 1x1 conv + bn when the shape
 // changes), then relu. Names match torchvision (conv1, bn1, conv2, bn2, downsample.0, downsample.1).
 
-import { add, relu } from '../../autograd/ops/index.ts';
+import { add, relu } from '../../autograd/index.ts';
 import type { Generator } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { Module } from '../module.ts';

@@ -1,6 +1,6 @@
 // Parameter-free layers: activations, flatten, pooling and up-sampling, as modules.
 
-import { flatten, leakyRelu, maxPool2d, relu, sigmoid, tanh, type Pair } from '../../autograd/ops/index.ts';
+import { flatten, leakyRelu, maxPool2d, relu, sigmoid, tanh, type Pair } from '../../autograd/index.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { interpolate, type InterpolateOptions } from '../functional/interpolate.ts';
 import { Module } from '../module.ts';

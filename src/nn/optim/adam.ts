@@ -1,7 +1,7 @@
 // Adam (Kingma & Ba) with PyTorch's defaults and L2 weight decay; each parameter is updated by one fused kernel.
 
 import { noGrad } from '../../autograd/graph.ts';
-import { zerosLike } from '../../autograd/ops/index.ts';
+import { zerosLike } from '../../tensor/creation.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { Optimizer, replaceValues } from './optimizer.ts';
 

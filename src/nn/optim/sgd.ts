@@ -2,7 +2,7 @@
 // Nesterov; each parameter is updated by one fused kernel.
 
 import { noGrad } from '../../autograd/graph.ts';
-import { zerosLike } from '../../autograd/ops/index.ts';
+import { zerosLike } from '../../tensor/creation.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import { Optimizer, replaceValues } from './optimizer.ts';
 

@@ -1,0 +1,68 @@
+// The training loop of detectors that learn by steps (CAVGA, the autoencoders): deterministic batches, one readback per
+// step for the logged losses, periodic checkpoints, a clean stop on request (Ctrl-C, SIGTERM) and on a non-finite loss.
+// The same seed and adapter give the same run whether or not it was interrupted and resumed.
+
+import { cat, reshape } from '../autograd/ops/index.ts';
+import { tidy } from '../tensor/memory.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import type { Batch, TrainingData } from './batch.ts';
+import type { StepLosses } from './detector.ts';
+import { batchIndices } from './schedule.ts';
+
+export interface TrainLoopOptions {
+  /** A step-trained detector, or any trainer with its step (CavgaTrainer). */
+  trainer: { step(batch: Batch): StepLosses };
+  data: TrainingData;
+  batchSize: number;
+  steps: number;
+  seed: number;
+  /** First step to run: 0, or the step a resumed checkpoint was saved at. */
+  startStep?: number;
+  checkpointEvery: number;
+  /** Saves everything needed to resume at `step` (the number of steps done). */
+  saveCheckpoint: (step: number) => Promise<void>;
+  /** Called after every step with that step's loss terms. */
+  onStep?: (step: number, losses: Record<string, number>) => void;
+  /** Polled before every step: true stops the loop after saving a checkpoint. */
+  stopRequested?: () => boolean;
+}
+
+export type LoopEnd =
+  | { reason: 'done'; step: number }
+  | { reason: 'interrupted'; step: number }
+  | { reason: 'non-finite'; step: number; term: string; lastCheckpoint: number };
+
+/** All loss terms in one readback. */
+async function readLosses(losses: Record<string, Tensor>): Promise<Record<string, number>> {
+  const names = Object.keys(losses);
+  const stacked = tidy(() => cat(names.map((n) => reshape(losses[n], [1]))));
+  const values = await stacked.data();
+  stacked.dispose();
+  return Object.fromEntries(names.map((n, k) => [n, values[k]]));
+}
+
+export async function trainLoop(o: TrainLoopOptions): Promise<LoopEnd> {
+  let lastCheckpoint = o.startStep ?? 0;
+  for (let step = o.startStep ?? 0; step < o.steps; step++) {
+    if (o.stopRequested?.()) {
+      await o.saveCheckpoint(step);
+      return { reason: 'interrupted', step };
+    }
+    const batch = o.data.batch(batchIndices(o.data.count, o.batchSize, o.seed, step));
+    const losses = o.trainer.step(batch);
+    batch.images.dispose();
+    batch.labels?.dispose();
+    const values = await readLosses(losses);
+    Object.values(losses).forEach((t) => t.dispose());
+    const bad = Object.entries(values).find(([, v]) => !Number.isFinite(v));
+    // The weights after a non-finite step are not saved: the last checkpoint stays the last good one.
+    if (bad) return { reason: 'non-finite', step, term: bad[0], lastCheckpoint };
+    o.onStep?.(step, values);
+    const done = step + 1;
+    if (done % o.checkpointEvery === 0 || done === o.steps) {
+      await o.saveCheckpoint(done);
+      lastCheckpoint = done;
+    }
+  }
+  return { reason: 'done', step: o.steps };
+}

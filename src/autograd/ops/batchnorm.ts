@@ -1,0 +1,92 @@
+// Batch normalisation in training mode, over [n, c, ...] per channel, as one op: a statistics kernel and a per-channel
+// affine kernel forward, two fused kernels backward. When the backward is itself recorded (createGraph), it computes
+// the same gradients with differentiable ops instead, so derivatives of every order stay exact.
+
+import type { Tensor } from '../../tensor/tensor.ts';
+import { isGradEnabled, noGrad, record } from '../graph.ts';
+import { sum } from './broadcast.ts';
+import { addScalar, mul, neg, rsqrt, square, sub } from './elementwise.ts';
+import { mean } from './reduce.ts';
+import { wrap } from './util.ts';
+import { reshape } from './view.ts';
+
+type Gradients = { x: Tensor | null; weight: Tensor | null; bias: Tensor | null };
+
+/**
+ * y = (x - mean) / sqrt(variance + eps) * weight + bias, with each channel's batch mean and biased variance. Returns
+ * those statistics too ([c], no gradient) for the running averages.
+ */
+export function batchNormTraining(
+  input: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): { y: Tensor; mean: Tensor; variance: Tensor } {
+  const backend = input.backend;
+  const [n, c] = input.shape;
+  const p = { n, c, hw: input.size / (n * c) };
+  const stats = backend.batchNormStats(input.storage, p);
+  const mu = wrap(stats.mean, [c]);
+  const variance = wrap(stats.variance, [c]);
+  const { invstd, scale, shift } = noGrad(() => {
+    const inv = rsqrt(addScalar(variance, eps));
+    const sc = weight ? mul(weight, inv) : inv;
+    return { invstd: inv, scale: sc, shift: bias ? sub(bias, mul(mu, sc)) : neg(mul(mu, sc)) };
+  });
+  const y = wrap(backend.channelAffine(input.storage, scale.storage, shift.storage, p), input.shape);
+
+  /** The fused kernels: per-channel sums of g and g * xhat, then dx from them. Not differentiable again. */
+  const fusedBackward = (g: Tensor, needsX: boolean): Gradients => {
+    const sums = backend.batchNormBackwardSums(g.storage, input.storage, mu.storage, invstd.storage, p);
+    const x = needsX
+      ? wrap(
+          backend.batchNormBackwardInput(
+            g.storage,
+            input.storage,
+            mu.storage,
+            invstd.storage,
+            scale.storage,
+            sums.sumG,
+            sums.sumGXhat,
+            p,
+          ),
+          input.shape,
+        )
+      : null;
+    return { x, weight: wrap(sums.sumGXhat, [c]), bias: wrap(sums.sumG, [c]) };
+  };
+
+  const inputs = [input, weight, bias].filter((t): t is Tensor => t !== null);
+  return {
+    y: record(y, 'batch_norm', inputs, (g, needs) => {
+      const grads = isGradEnabled() ? differentiableBackward(g, input, weight, eps) : fusedBackward(g, needs[0]);
+      return [grads.x, ...(weight ? [grads.weight] : []), ...(bias ? [grads.bias] : [])];
+    }),
+    mean: mu,
+    variance,
+  };
+}
+
+/**
+ * The gradients written with differentiable ops of x, weight and g:
+ *   dx = invstd (gxhat - mean(gxhat) - xhat mean(gxhat xhat)),  gxhat = g weight,
+ *   dweight = sum(g xhat),  dbias = sum(g),
+ * the means and sums per channel, over the batch and spatial axes.
+ */
+function differentiableBackward(g: Tensor, x: Tensor, weight: Tensor | null, eps: number): Gradients {
+  const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  const centered = sub(x, mean(x, axes, true));
+  const invstd = rsqrt(addScalar(mean(square(centered), axes, true), eps));
+  const xhat = mul(centered, invstd);
+  const gxhat = weight
+    ? mul(
+        g,
+        reshape(
+          weight,
+          x.shape.map((d, i) => (i === 1 ? d : 1)),
+        ),
+      )
+    : g;
+  const gx = mul(invstd, sub(sub(gxhat, mean(gxhat, axes, true)), mul(xhat, mean(mul(gxhat, xhat), axes, true))));
+  return { x: gx, weight: sum(mul(g, xhat), axes), bias: sum(g, axes) };
+}

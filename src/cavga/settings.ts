@@ -1,0 +1,174 @@
+// CAVGA's settings as `cavga train` and `cavga eval` offer them (anomaly/settings.ts), and the config they give: the
+// paper's presets (config.ts), changed where short training on a CPU needs it (shortTraining) unless a setting says
+// otherwise.
+
+import { withDefaults, type SettingTable, type Settings } from '../anomaly/settings.ts';
+import type { DetectorInput } from '../anomaly/detector.ts';
+import {
+  ANOMALY_MAPS,
+  IMAGE_SCORES,
+  SCORING_MAPS,
+  presetConfig,
+  shortTraining,
+  type AnomalyMap,
+  type CavgaConfig,
+  type GradCamScore,
+  type ImageScore,
+  type ModelName,
+  type Scoring,
+} from './config.ts';
+import type { SavedConfig } from './saved-model.ts';
+
+/** The test-time settings; `defaultOf` describes each one's default for the help text. */
+const scoringTable = (defaultOf: (key: keyof Scoring) => string): SettingTable => ({
+  'anomaly-map': {
+    type: 'string',
+    choices: ANOMALY_MAPS,
+    help: `localisation map: 1 - A (the paper), |A|, the error, 1 - SSIM, or the smoothed error weighted by the attention ${defaultOf('anomalyMap')}`,
+  },
+  'image-score': {
+    type: 'string',
+    choices: IMAGE_SCORES,
+    help: `image score: mean |x - x_hat| (the paper) or the map's maximum ${defaultOf('imageScore')}`,
+  },
+  'error-smoothing': {
+    type: 'number',
+    min: 0,
+    help: `attention-error map: sigma in pixels of the Gaussian on the error, 0 for none ${defaultOf('errorSmoothing')}`,
+  },
+  'attention-exponent': {
+    type: 'number',
+    min: 0,
+    help: `attention-error map: power of the attention map that weights the error ${defaultOf('attentionExponent')}`,
+  },
+  standardize: {
+    type: 'string',
+    choices: ['yes', 'no'],
+    help: `standardise the map per pixel by normal training images' error ${defaultOf('standardize')}`,
+  },
+});
+
+function yesNo(value: unknown): unknown {
+  return value === true ? 'yes' : value === false ? 'no' : value;
+}
+
+/** What a trained CAVGA model's scoring may change to (`cavga eval`). */
+export const cavgaScoringSettings = scoringTable(() => "(default: the checkpoint's)");
+
+/** Everything a new CAVGA model (or a baseline built from its parts) takes. */
+export const cavgaSettings: SettingTable = {
+  width: {
+    type: 'integer',
+    default: shortTraining.width,
+    min: 1,
+    help: 'base width of the DC-GAN networks (the paper: 64)',
+  },
+  'latent-channels': {
+    type: 'integer',
+    default: shortTraining.latentChannels,
+    min: 1,
+    help: 'channels of the latent map (the paper: 64)',
+  },
+  lr: { type: 'number', default: shortTraining.lr, min: 0, help: 'learning rate of both Adams (the paper: 2e-4)' },
+  'w-recon': { type: 'number', min: 0, help: 'weight of the VAE loss' },
+  'w-kl': {
+    type: 'number',
+    default: shortTraining.weights.kl,
+    min: 0,
+    help: 'weight of the KL term inside the VAE loss (the paper: 1)',
+  },
+  'w-adv': {
+    type: 'number',
+    default: shortTraining.weights.adversarial,
+    min: 0,
+    help: 'weight of the adversarial loss (the paper: 1)',
+  },
+  'w-ae': { type: 'number', min: 0, help: "weight of the attention expansion loss (default: the paper's 0.01)" },
+  'gradcam-score': {
+    type: 'string',
+    choices: ['squared-norm', 'sum'],
+    default: shortTraining.gradCamScore,
+    help: 'Grad-CAM score y: ||mu||^2/2, or sum(mu) as the spec (unsupervised)',
+  },
+  'logvar-bias': {
+    type: 'number',
+    default: shortTraining.logvarBias,
+    help: 'initial bias of the logvar head (0: the posterior starts at std 1)',
+  },
+  ...scoringTable(
+    (key) =>
+      `(default: ${yesNo(shortTraining[key])}${key === 'anomalyMap' ? "; the baselines: their papers' maps" : key === 'imageScore' ? '; the baselines: mean-error' : ''})`,
+  ),
+  'w-cls': { type: 'number', min: 0, help: 'weight of the classification loss (weakly supervised)' },
+  'w-cga': { type: 'number', min: 0, help: 'weight of the complementary guided attention loss (weakly supervised)' },
+};
+
+const unsupervisedOnly = (c: CavgaConfig) =>
+  c.supervision === 'unsupervised' ? null : 'it is weakly supervised (its attention comes from its classifier)';
+
+/** The settings that only some presets use: why a preset does not (null: it does). */
+const USED_BY: Record<string, (c: CavgaConfig) => string | null> = {
+  'w-adv': (c) => (c.adversarialLoss ? null : 'it has no discriminator (no adversarial loss)'),
+  'w-ae': (c) => unsupervisedOnly(c) ?? (c.attentionLoss ? null : 'it has no attention loss'),
+  'w-cls': (c) =>
+    c.supervision === 'weakly' ? null : 'it is unsupervised (no classifier; cavga-dw and cavga-rw have one)',
+  'w-cga': (c) =>
+    c.supervision !== 'weakly'
+      ? 'it is unsupervised (the guided attention loss needs labels; cavga-dw and cavga-rw take it)'
+      : c.attentionLoss
+        ? null
+        : 'it has no attention loss',
+  'w-kl': (c) => (c.variational ? null : 'it is a plain autoencoder (no KL term)'),
+  'logvar-bias': (c) => (c.variational ? null : 'it is a plain autoencoder (no logvar head)'),
+  'gradcam-score': unsupervisedOnly,
+};
+
+/** Why `setting` (one of cavgaSettings) does nothing for `model`, or null when it applies. */
+export function cavgaWhyNot(model: ModelName, setting: string): string | null {
+  return USED_BY[setting]?.(presetConfig(model)) ?? null;
+}
+
+/**
+ * The scoring the settings ask for, `defaults` filling what they leave out; where the chosen map cannot carry a default
+ * (an attention map has no error scale to take the maximum of or to standardise), the paper's choice fills in instead.
+ */
+export function scoringOf(v: Settings, defaults: Scoring): Scoring {
+  const anomalyMap = (v['anomaly-map'] as AnomalyMap | undefined) ?? defaults.anomalyMap;
+  const scaled = SCORING_MAPS.includes(anomalyMap);
+  return {
+    anomalyMap,
+    imageScore: (v['image-score'] as ImageScore | undefined) ?? (scaled ? defaults.imageScore : 'mean-error'),
+    errorSmoothing: (v['error-smoothing'] as number | undefined) ?? defaults.errorSmoothing,
+    attentionExponent: (v['attention-exponent'] as number | undefined) ?? defaults.attentionExponent,
+    standardize: v.standardize === undefined ? defaults.standardize && scaled : v.standardize === 'yes',
+  };
+}
+
+/** The config of a new `model` from cavgaSettings' values (undefined: the default); throws naming a bad value. */
+export function cavgaSavedConfig(model: ModelName, input: DetectorInput, values: Settings): SavedConfig {
+  const v = withDefaults(cavgaSettings, values);
+  const base = presetConfig(model);
+  const weights = { ...base.weights };
+  const set = (key: keyof typeof weights, setting: string) => {
+    if (v[setting] !== undefined) weights[key] = v[setting] as number;
+  };
+  set('reconstruction', 'w-recon');
+  set('kl', 'w-kl');
+  set('adversarial', 'w-adv');
+  set('attentionExpansion', 'w-ae');
+  set('classification', 'w-cls');
+  set('guidedAttention', 'w-cga');
+  const cavga = presetConfig(model, {
+    imageSize: input.imageSize,
+    channels: input.channels,
+    width: v.width as number,
+    latentChannels: v['latent-channels'] as number,
+    weights,
+    lr: v.lr as number,
+    gradCamScore: v['gradcam-score'] as GradCamScore,
+    logvarBias: v['logvar-bias'] as number,
+    // The baselines keep the maps and scores of their papers.
+    ...scoringOf(v, model.startsWith('cavga') ? shortTraining : base),
+  });
+  return { cavga, seed: input.seed };
+}

@@ -1,0 +1,69 @@
+// Float64 batch-norm primitives: per-channel statistics, the per-channel affine map, and the fused backward pieces.
+
+import type { ChannelParams } from '../tensor/backend.ts';
+
+/** Calls fn(channel, index) for every element of an [n, c, hw] tensor. */
+function forEachElement(p: ChannelParams, fn: (ch: number, i: number) => void): void {
+  for (let img = 0; img < p.n; img++)
+    for (let ch = 0; ch < p.c; ch++) {
+      const base = (img * p.c + ch) * p.hw;
+      for (let k = 0; k < p.hw; k++) fn(ch, base + k);
+    }
+}
+
+export function batchNormStats(x: Float64Array, p: ChannelParams): { mean: Float64Array; variance: Float64Array } {
+  const count = p.n * p.hw;
+  const mean = new Float64Array(p.c);
+  const variance = new Float64Array(p.c);
+  forEachElement(p, (ch, i) => (mean[ch] += x[i]));
+  for (let ch = 0; ch < p.c; ch++) mean[ch] /= count;
+  forEachElement(p, (ch, i) => (variance[ch] += (x[i] - mean[ch]) ** 2));
+  for (let ch = 0; ch < p.c; ch++) variance[ch] /= count;
+  return { mean, variance };
+}
+
+export function channelAffine(
+  x: Float64Array,
+  scale: Float64Array,
+  shift: Float64Array,
+  p: ChannelParams,
+): Float64Array {
+  const y = new Float64Array(x.length);
+  forEachElement(p, (ch, i) => (y[i] = x[i] * scale[ch] + shift[ch]));
+  return y;
+}
+
+export function batchNormBackwardSums(
+  g: Float64Array,
+  x: Float64Array,
+  mean: Float64Array,
+  invstd: Float64Array,
+  p: ChannelParams,
+) {
+  const sumG = new Float64Array(p.c);
+  const sumGXhat = new Float64Array(p.c);
+  forEachElement(p, (ch, i) => {
+    sumG[ch] += g[i];
+    sumGXhat[ch] += g[i] * (x[i] - mean[ch]) * invstd[ch];
+  });
+  return { sumG, sumGXhat };
+}
+
+export function batchNormBackwardInput(
+  g: Float64Array,
+  x: Float64Array,
+  mean: Float64Array,
+  invstd: Float64Array,
+  scale: Float64Array,
+  sumG: Float64Array,
+  sumGXhat: Float64Array,
+  p: ChannelParams,
+): Float64Array {
+  const m = p.n * p.hw;
+  const gx = new Float64Array(x.length);
+  forEachElement(p, (ch, i) => {
+    const xhat = (x[i] - mean[ch]) * invstd[ch];
+    gx[i] = scale[ch] * (g[i] - sumG[ch] / m - (xhat * sumGXhat[ch]) / m);
+  });
+  return gx;
+}

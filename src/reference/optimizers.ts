@@ -1,0 +1,31 @@
+// Fused optimiser steps, element by element, following the formulas in AdamParams and SgdParams.
+
+import type { AdamParams, SgdParams } from '../tensor/backend.ts';
+
+export function adam(param: Float64Array, grad: Float64Array, m: Float64Array, v: Float64Array, p: AdamParams) {
+  const n = param.length;
+  const out = { param: new Float64Array(n), m: new Float64Array(n), v: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const g = grad[i] + p.weightDecay * param[i];
+    const mi = p.beta1 * m[i] + (1 - p.beta1) * g;
+    const vi = p.beta2 * v[i] + (1 - p.beta2) * g * g;
+    out.m[i] = mi;
+    out.v[i] = vi;
+    out.param[i] = param[i] - (p.lr * (mi / p.biasCorrection1)) / (Math.sqrt(vi / p.biasCorrection2) + p.eps);
+  }
+  return out;
+}
+
+export function sgd(param: Float64Array, grad: Float64Array, buf: Float64Array, p: SgdParams) {
+  const n = param.length;
+  const out = { param: new Float64Array(n), buf: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const g = grad[i] + p.weightDecay * param[i];
+    const b = p.firstStep ? g : p.momentum * buf[i] + (1 - p.dampening) * g;
+    out.buf[i] = b;
+    // Like PyTorch, momentum 0 steps along the gradient itself; the buffer is then unused.
+    const direction = p.momentum === 0 ? g : p.nesterov ? g + p.momentum * b : b;
+    out.param[i] = param[i] - p.lr * direction;
+  }
+  return out;
+}

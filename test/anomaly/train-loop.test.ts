@@ -1,0 +1,135 @@
+// The training loop: an interrupted and resumed run equals an uninterrupted one; a non-finite loss stops it and keeps the
+// last good checkpoint.
+
+import { describe, expect, it, beforeAll } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { withDevice } from '../../src/devices.ts';
+import { Generator, tensor } from '../../src/tensor/creation.ts';
+import type { Backend } from '../../src/tensor/backend.ts';
+import { Cavga, CavgaTrainer, cavgaConfig, type CavgaConfig } from '../../src/cavga/index.ts';
+import { trainLoop } from '../../src/anomaly/train-loop.ts';
+import type { TrainingData } from '../../src/anomaly/batch.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../src/nn/checkpoint.ts';
+import { randomValues, webgpu } from '../helpers/backends.ts';
+
+let gpu: Backend;
+beforeAll(async () => {
+  gpu = await webgpu();
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'train-loop-test-'));
+const config = (overrides: Partial<CavgaConfig> = {}) =>
+  cavgaConfig({ imageSize: 16, channels: 1, latentChannels: 2, width: 4, ...overrides });
+
+function dataset(): TrainingData {
+  const images = randomValues(10 * 256, 3);
+  return {
+    count: 10,
+    batch: (indices) => ({
+      images: tensor(
+        indices.flatMap((i) => Array.from(images.subarray(i * 256, (i + 1) * 256))),
+        [indices.length, 1, 16, 16],
+      ),
+    }),
+  };
+}
+
+function setup(overrides: Partial<CavgaConfig> = {}) {
+  const trainer = new CavgaTrainer(new Cavga(config(overrides), new Generator(1)), 5);
+  const state = {
+    model: trainer.model,
+    optimizers: { g: trainer.optimizerG, d: trainer.optimizerD },
+    generators: { noise: trainer.noise },
+  };
+  return { trainer, state };
+}
+
+describe('train loop', () => {
+  it('stopping at step 3 and resuming gives bit-identical weights to 6 uninterrupted steps', async () => {
+    await withDevice(gpu, async () => {
+      const straight = setup();
+      await trainLoop({
+        trainer: straight.trainer,
+        data: dataset(),
+        batchSize: 4,
+        steps: 6,
+        seed: 2,
+        checkpointEvery: 100,
+        saveCheckpoint: async () => {},
+      });
+
+      const path = join(dir, 'resume.safetensors');
+      const first = setup();
+      const end = await trainLoop({
+        trainer: first.trainer,
+        data: dataset(),
+        batchSize: 4,
+        steps: 6,
+        seed: 2,
+        checkpointEvery: 100,
+        saveCheckpoint: (step) => saveCheckpoint(path, { ...first.state, step }),
+        stopRequested: () => first.trainer.optimizerG.stepCount === 3,
+      });
+      expect(end).toEqual({ reason: 'interrupted', step: 3 });
+
+      const resumed = setup();
+      const { step } = await loadCheckpoint(path, resumed.state);
+      await trainLoop({
+        trainer: resumed.trainer,
+        data: dataset(),
+        batchSize: 4,
+        steps: 6,
+        seed: 2,
+        startStep: step,
+        checkpointEvery: 100,
+        saveCheckpoint: async () => {},
+      });
+
+      const a = straight.trainer.model.stateDict();
+      const b = resumed.trainer.model.stateDict();
+      for (const name of Object.keys(a))
+        expect(Array.from(await b[name].data()), name).toEqual(Array.from(await a[name].data()));
+    });
+  });
+
+  it('live GPU memory stays flat over training steps', async () => {
+    await withDevice(gpu, async () => {
+      const run = setup();
+      const live: number[] = [];
+      await trainLoop({
+        trainer: run.trainer,
+        data: dataset(),
+        batchSize: 4,
+        steps: 12,
+        seed: 2,
+        checkpointEvery: 100,
+        saveCheckpoint: async () => {},
+        onStep: () => live.push(gpu.memory().liveBytes),
+      });
+      // The optimisers create their state on the first step; after that nothing may accumulate.
+      expect(new Set(live.slice(1)).size).toBe(1);
+    });
+  });
+
+  it('a non-finite loss stops training and reports the last good checkpoint', async () => {
+    await withDevice(gpu, async () => {
+      const run = setup({ lr: 1e30 });
+      const saved: number[] = [];
+      const end = await trainLoop({
+        trainer: run.trainer,
+        data: dataset(),
+        batchSize: 4,
+        steps: 50,
+        seed: 2,
+        checkpointEvery: 1,
+        saveCheckpoint: async (step) => void saved.push(step),
+      });
+      expect(end.reason).toBe('non-finite');
+      if (end.reason !== 'non-finite') return;
+      expect(end.lastCheckpoint).toBe(saved.at(-1) ?? 0);
+      expect(end.step).toBeGreaterThanOrEqual(end.lastCheckpoint);
+    });
+  });
+});
