@@ -18,6 +18,8 @@ export interface AdapterDescription {
   description: string;
   isFallbackAdapter: boolean;
   limits: Record<string, number>;
+  /** The subgroup size where the device has the `subgroups` feature and every subgroup has the same size (lavapipe: 8), else 0. */
+  subgroupSize: number;
 }
 
 export interface AcquiredDevice {
@@ -59,6 +61,12 @@ async function gpuEntryPoint(options: WebGPUOptions): Promise<GPU> {
   return dawnInstance;
 }
 
+function fixedSubgroupSize(adapter: GPUAdapter): number {
+  const sizes = adapter.info as unknown as { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const fixed = sizes.subgroupMinSize === sizes.subgroupMaxSize ? (sizes.subgroupMinSize ?? 0) : 0;
+  return adapter.features.has('subgroups') ? fixed : 0;
+}
+
 function describe(adapter: GPUAdapter): AdapterDescription {
   const info = adapter.info;
   const limits: Record<string, number> = {};
@@ -73,6 +81,7 @@ function describe(adapter: GPUAdapter): AdapterDescription {
     description: info?.description ?? '',
     isFallbackAdapter: (info as unknown as { isFallbackAdapter?: boolean })?.isFallbackAdapter ?? false,
     limits,
+    subgroupSize: fixedSubgroupSize(adapter),
   };
 }
 
@@ -95,8 +104,10 @@ async function acquire(options: WebGPUOptions): Promise<AcquiredDevice> {
   ] as const;
   const requiredLimits: Record<string, number> = {};
   for (const key of wanted) requiredLimits[key] = adapter.limits[key];
-  // Timestamp queries cost nothing until used; the runtime's profiler uses them when the adapter has them.
-  const requiredFeatures: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  // Timestamp queries cost nothing until used; the runtime's profiler uses them when the adapter has them. Subgroups let
+  // a kernel share one load among the lanes of a subgroup (conv2d-grad-weight.ts).
+  const optional = ['timestamp-query', 'subgroups'] as GPUFeatureName[];
+  const requiredFeatures = optional.filter((feature) => adapter.features.has(feature));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'cavga-webgpu' });
   return { device, adapter, info: describe(adapter) };
 }

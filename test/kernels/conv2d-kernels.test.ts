@@ -1,9 +1,9 @@
 // The three convolution kernels (forward, input gradient = transposed conv, weight gradient) against the float64 reference
 // on random inputs, over geometries that hit every bounds check, tail and stride phase of the WebGPU kernels.
 
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Conv2dParams } from '../../src/tensor/backend.ts';
-import { compareBackends, randomValues } from '../helpers/backends.ts';
+import { compareBackends, randomValues, webgpu } from '../helpers/backends.ts';
 
 interface Geometry {
   n: number;
@@ -112,6 +112,20 @@ const geometries: [string, Conv2dParams][] = [
     'conv_transpose 3x3 stride 2 pad 1 output_padding 1',
     convTranspose({ n: 3, cIn: 4, oh: 5, ow: 6, cOut: 9, k: [3, 3], stride: [2, 2], pad: [1, 1], outputPadding: 1 }),
   ],
+  // On lavapipe the weight gradient shares its gy loads through subgroup broadcasts when its column lanes fill whole
+  // subgroups (more than 32 columns): blocks of 4, 8 and 16 channels, channels past the last block, several row lanes.
+  [
+    'subgroup loads, 6 -> 3 channels, 4x4 stride 2',
+    conv({ n: 2, cIn: 6, h: 10, w: 9, cOut: 3, k: [4, 4], stride: [2, 2], pad: [1, 1] }),
+  ],
+  [
+    'subgroup loads, 5 -> 7 channels, 3x3 on 13x11',
+    conv({ n: 3, cIn: 5, h: 13, w: 11, cOut: 7, k: [3, 3], pad: [1, 1] }),
+  ],
+  [
+    'subgroup loads, 9 -> 21 channels, 4x4 stride 2 on 17x19',
+    conv({ n: 2, cIn: 9, h: 17, w: 19, cOut: 21, k: [4, 4], stride: [2, 2], pad: [1, 1] }),
+  ],
   [
     'batch 16, 64 -> 128 channels, 32x32, 3x3 pad 1',
     conv({ n: 16, cIn: 64, h: 32, w: 32, cOut: 128, k: [3, 3], pad: [1, 1] }),
@@ -131,6 +145,12 @@ const RTOL = 1e-4;
 const atol = (terms: number) => 1e-6 * Math.sqrt(Math.max(terms, 1));
 
 describe('conv2d kernels: WebGPU matches the float64 reference', () => {
+  it('lavapipe runs the weight gradient with subgroup broadcasts (a fixed subgroup size on a CPU adapter)', async () => {
+    const { info } = (await webgpu()).rt;
+    if (!info.description.includes('llvmpipe')) return;
+    expect(info.isFallbackAdapter).toBe(true);
+    expect(info.subgroupSize).toBeGreaterThan(0);
+  });
   for (const [name, p] of geometries) {
     const size = sizes(p);
     it(`forward: ${name}`, async () => {

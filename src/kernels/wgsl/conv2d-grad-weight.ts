@@ -19,10 +19,38 @@ const COLS = 8;
 /** Output channels per workgroup: 16 is fastest, smaller blocks waste less when there are few channels. */
 const channelBlock = (channels: number) => (channels <= 4 ? 4 : channels <= 8 ? 8 : 16);
 
-const productKernel = cached((cb: string): KernelSource => ({
-  name: 'conv2d_grad_weight',
-  key: `conv2d_grad_weight:${cb}`,
-  source: () => /* wgsl */ `
+/**
+ * The product pass for a block of `cb` output channels. With `subgroup` > 0 (a fixed subgroup size, on CPU adapters
+ * only, where every lane of a subgroup reads the same image row: see `sharedLoads`), each lane loads cb / subgroup of
+ * the block's gy values per pixel and the subgroup broadcasts them, instead of every lane loading all cb.
+ */
+const productKernel = cached((shape: string): KernelSource => {
+  const [cb, subgroup] = shape.split('x').map(Number);
+  const perLane = Math.ceil(cb / Math.max(subgroup, 1));
+  // Per pixel: each lane's gy values for the block's channels, then the block's FMAs.
+  const products = subgroup
+    ? [
+        ...Array.from({ length: perLane }, (_, k) => `let g${k} = gy[gyRow + gyLane[${k}] + ox];`),
+        'var gv: array<f32, CB>;',
+        ...Array.from(
+          { length: cb },
+          (_, j) => `gv[${j}] = subgroupBroadcast(g${Math.floor(j / subgroup)}, ${j % subgroup}u);`,
+        ),
+        'for (var j = 0u; j < CB; j += 1u) {',
+        '  for (var i = 0u; i < COLS; i += 1u) { acc[i][j] = fma(v[i], gv[j], acc[i][j]); }',
+        '}',
+      ]
+    : [
+        'for (var j = 0u; j < CB; j += 1u) {',
+        '  let gv = gy[gyRow + gyChannel[j] + ox];',
+        '  for (var i = 0u; i < COLS; i += 1u) { acc[i][j] = fma(v[i], gv, acc[i][j]); }',
+        '}',
+      ];
+  return {
+    name: 'conv2d_grad_weight',
+    key: `conv2d_grad_weight:${shape}`,
+    source: () => /* wgsl */ `
+${subgroup ? 'enable subgroups;\n// Every lane of a subgroup runs the same rows (see sharedLoads), so the broadcasts are uniform there.\ndiagnostic(off, subgroup_uniformity);' : ''}
 const WGS = ${WGS}u;
 const COLS = ${COLS}u;
 const CB = ${cb}u;
@@ -37,7 +65,7 @@ struct Params {
 @group(0) @binding(3) var<uniform> params: Params;
 
 @compute @workgroup_size(${WGS})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32${subgroup ? ', @builtin(subgroup_invocation_id) lane: u32' : ''}) {
   let g = wid.y * nwg.x + wid.x;
   if (g >= params.groups) { return; }
   let col0 = (g % params.colBlocks) * params.colLanes * COLS + lid % params.colLanes;
@@ -63,6 +91,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // Channels past the last read the last channel's gradient and are never stored.
   var gyChannel: array<u32, CB>;
   for (var j = 0u; j < CB; j += 1u) { gyChannel[j] = min(co0 + j, params.cOut - 1u) * outPlane; }
+  ${
+    subgroup
+      ? `// The gy channels this lane loads for its subgroup: lane, lane + ${subgroup}, ...
+  var gyLane: array<u32, ${perLane}>;
+  for (var k = 0u; k < ${perLane}u; k += 1u) { gyLane[k] = min(co0 + k * ${subgroup}u + lane, params.cOut - 1u) * outPlane; }`
+      : ''
+  }
 
   var acc: array<array<f32, CB>, COLS>;
   let first = slice * params.rowsPerSlice;
@@ -85,10 +120,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         let ok = rowOk[i] && ix >= 0 && ix < i32(params.w);
         v[i] = select(0.0, x[select(0u, rowStart[i] + u32(ix), ok)], ok);
       }
-      for (var j = 0u; j < CB; j += 1u) {
-        let gv = gy[gyRow + gyChannel[j] + ox];
-        for (var i = 0u; i < COLS; i += 1u) { acc[i][j] = fma(v[i], gv, acc[i][j]); }
-      }
+      ${products.join('\n      ')}
     }
   }
 
@@ -102,7 +134,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
 }`,
-}));
+  };
+});
 
 const sumKernel: KernelSource = {
   name: 'conv2d_grad_weight_sum',
@@ -124,6 +157,16 @@ ${perElementMain()}
 /** Enough workgroups to fill a large GPU, but no slice shorter than MIN_SLICE pixels per row lane (the sum pass would dominate). */
 const TARGET_WORKGROUPS = 256;
 const MIN_SLICE = 256;
+
+/**
+ * Whether the gy loads are shared through subgroup broadcasts. On a CPU adapter (lavapipe) every load inside a loop is
+ * a per-lane gather, also when all lanes read one address, and without AVX-512 that is a branch and a scalar load per
+ * lane: the product kernel's gy loads then took half its time. Sharing needs every lane of a subgroup on the same rows,
+ * i.e. whole subgroups inside one group of column lanes (consecutive invocation indices form a subgroup on lavapipe).
+ * GPUs keep the plain loads: there a load that all lanes share is one cached read already.
+ */
+const sharedLoads = (rt: GpuRuntime, colLanes: number) =>
+  rt.info.isFallbackAdapter && rt.info.subgroupSize > 0 && colLanes % rt.info.subgroupSize === 0;
 
 export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, p: Conv2dParams): GpuStorage {
   const cols = p.cIn * p.kh * p.kw;
@@ -172,7 +215,8 @@ export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, 
     colLanes,
     rowLanes,
   };
-  rt.dispatch(productKernel(String(cb)), { x, gy, part }, uniforms, grid1d(groups, 1));
+  const subgroup = sharedLoads(rt, colLanes) ? rt.info.subgroupSize : 0;
+  rt.dispatch(productKernel(`${cb}x${subgroup}`), { x, gy, part }, uniforms, grid1d(groups, 1));
   if (part !== gw) {
     rt.dispatch(sumKernel, { part, out: gw }, { n: size, slices: partials }, grid1d(size, WG));
     rt.release(part);
