@@ -19,10 +19,12 @@
 // per invocation (12.5 vs 2.6 GFLOP/s, n 16, 64 -> 128 channels, 32x32, 4x4 stride 2): there every workgroup-memory read
 // is a per-lane gather, and memory reads, not FMAs, bound the time; 8 x 16 blocks do the most FMAs per read that still ran
 // faster (8 x 8: 9 GFLOP/s, 16 x 16: 6). A discrete GPU may favour a shared-memory tile; no such device was at hand.
+// On CPU adapters the weights are loaded once per subgroup and broadcast (shared-loads.ts): 0.65-0.8 of the time.
 
 import type { GpuRuntime, GpuStorage, KernelSource } from '../runtime.ts';
 import { grid1d } from '../runtime.ts';
 import { cached } from './common.ts';
+import { laneParameter, sharedLoadHeader, sharedLoadSubgroup, sharedLoads } from './shared-loads.ts';
 
 /** One implicit GEMM. Field names are the kernel's uniform names. */
 export interface ConvGemm {
@@ -66,13 +68,35 @@ const PIXELS = 8;
 const channelBlock = (channels: number) => (channels <= 4 ? 4 : channels <= 8 ? 8 : 16);
 
 const kernel = cached((shape: string): KernelSource => {
-  // shape: channel block x workgroup size, then the taps when the kernel has them as constants (see constantTaps).
-  const [cb, wgs, tapsY, tapsX] = shape.split('x');
+  // shape: channel block x workgroup size x the subgroup size that shares the weight loads (0: none, see
+  // shared-loads.ts), then the taps when the kernel has them as constants (see constantTaps).
+  const [cb, wgs, subgroupText, tapsY, tapsX] = shape.split('x');
+  const subgroup = Number(subgroupText);
   const [loopY, loopX] = tapsY ? [`${tapsY}u`, `${tapsX}u`] : ['params.tapsY', 'params.tapsX'];
+  // Per reduction step: the block's weights (the same for the whole workgroup), then its FMAs.
+  const products = subgroup
+    ? [
+        ...sharedLoads(
+          subgroup,
+          Number(cb),
+          'wv',
+          (j) => `wt[min(c0 + ${j}, params.outChannels - 1u) * params.wStrideOut + wtTap]`,
+        ),
+        'for (var j = 0u; j < CB; j += 1u) {',
+        '  for (var i = 0u; i < PIXELS; i += 1u) { acc[i][j] = fma(v[i], wv[j], acc[i][j]); }',
+        '}',
+      ]
+    : [
+        'for (var j = 0u; j < CB; j += 1u) {',
+        '  let wv = wt[wtRow[j] + wtTap];',
+        '  for (var i = 0u; i < PIXELS; i += 1u) { acc[i][j] = fma(v[i], wv, acc[i][j]); }',
+        '}',
+      ];
   return {
     name: 'conv2d_gemm',
     key: `conv2d_gemm:${shape}`,
     source: () => /* wgsl */ `
+${sharedLoadHeader(subgroup)}
 const WGS = ${wgs}u;
 const PIXELS = ${PIXELS}u;
 const CB = ${cb}u;
@@ -97,7 +121,7 @@ fn split_row(m: u32) -> vec3<u32> {
 }
 
 @compute @workgroup_size(${wgs})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32${laneParameter(subgroup)}) {
   let g = wid.y * nwg.x + wid.x;
   if (g >= params.groups) { return; }
   let m0 = (g % params.mBlocks) * WGS * PIXELS + lid;
@@ -139,10 +163,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
           v[i] = select(0.0, src[select(0u, rowStart[i] + u32(x), ok)], ok);
         }
         let wtTap = wtTaps + tx * params.kxStep;
-        for (var j = 0u; j < CB; j += 1u) {
-          let wv = wt[wtRow[j] + wtTap];
-          for (var i = 0u; i < PIXELS; i += 1u) { acc[i][j] = fma(v[i], wv, acc[i][j]); }
-        }
+        ${products.join('\n        ')}
       }
     }
   }
@@ -196,6 +217,10 @@ export function convGemm(rt: GpuRuntime, src: GpuStorage, wt: GpuStorage, out: G
   const wgs = workgroupSize(m);
   const mBlocks = Math.ceil(m / (wgs * PIXELS));
   const groups = mBlocks * Math.ceil(g.outChannels / cb);
-  const shape = constantTaps(g) ? `${cb}x${wgs}x${g.tapsY}x${g.tapsX}` : `${cb}x${wgs}`;
+  // Every lane of a workgroup uses the same weights, so any subgroup inside it can share their loads.
+  const over = sharedLoadSubgroup(rt);
+  const subgroup = over && wgs % over === 0 ? over : 0;
+  const base = `${cb}x${wgs}x${subgroup}`;
+  const shape = constantTaps(g) ? `${base}x${g.tapsY}x${g.tapsX}` : base;
   rt.dispatch(kernel(shape), { src, wt, out }, { ...g, m, mBlocks, groups }, grid1d(groups, 1));
 }

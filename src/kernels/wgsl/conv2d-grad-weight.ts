@@ -12,6 +12,7 @@
 import type { Conv2dParams } from '../../tensor/backend.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
 import { cached, perElementMain, preamble, WG } from './common.ts';
+import { laneParameter, sharedLoadHeader, sharedLoadSubgroup, sharedLoads } from './shared-loads.ts';
 
 const WGS = 64;
 const COLS = 8;
@@ -20,22 +21,15 @@ const COLS = 8;
 const channelBlock = (channels: number) => (channels <= 4 ? 4 : channels <= 8 ? 8 : 16);
 
 /**
- * The product pass for a block of `cb` output channels. With `subgroup` > 0 (a fixed subgroup size, on CPU adapters
- * only, where every lane of a subgroup reads the same image row: see `sharedLoads`), each lane loads cb / subgroup of
- * the block's gy values per pixel and the subgroup broadcasts them, instead of every lane loading all cb.
+ * The product pass for a block of `cb` output channels; with `subgroup` > 0 the block's gy values at a pixel are loaded
+ * once per subgroup (shared-loads.ts), which needs every lane of a subgroup on the same image rows (see conv2dGradWeight).
  */
 const productKernel = cached((shape: string): KernelSource => {
   const [cb, subgroup] = shape.split('x').map(Number);
-  const perLane = Math.ceil(cb / Math.max(subgroup, 1));
-  // Per pixel: each lane's gy values for the block's channels, then the block's FMAs.
+  // Per pixel: the block's gy values, then its FMAs.
   const products = subgroup
     ? [
-        ...Array.from({ length: perLane }, (_, k) => `let g${k} = gy[gyRow + gyLane[${k}] + ox];`),
-        'var gv: array<f32, CB>;',
-        ...Array.from(
-          { length: cb },
-          (_, j) => `gv[${j}] = subgroupBroadcast(g${Math.floor(j / subgroup)}, ${j % subgroup}u);`,
-        ),
+        ...sharedLoads(subgroup, cb, 'gv', (j) => `gy[gyRow + min(co0 + ${j}, params.cOut - 1u) * outPlane + ox]`),
         'for (var j = 0u; j < CB; j += 1u) {',
         '  for (var i = 0u; i < COLS; i += 1u) { acc[i][j] = fma(v[i], gv[j], acc[i][j]); }',
         '}',
@@ -50,7 +44,7 @@ const productKernel = cached((shape: string): KernelSource => {
     name: 'conv2d_grad_weight',
     key: `conv2d_grad_weight:${shape}`,
     source: () => /* wgsl */ `
-${subgroup ? 'enable subgroups;\n// Every lane of a subgroup runs the same rows (see sharedLoads), so the broadcasts are uniform there.\ndiagnostic(off, subgroup_uniformity);' : ''}
+${sharedLoadHeader(subgroup)}
 const WGS = ${WGS}u;
 const COLS = ${COLS}u;
 const CB = ${cb}u;
@@ -65,7 +59,7 @@ struct Params {
 @group(0) @binding(3) var<uniform> params: Params;
 
 @compute @workgroup_size(${WGS})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32${subgroup ? ', @builtin(subgroup_invocation_id) lane: u32' : ''}) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32${laneParameter(subgroup)}) {
   let g = wid.y * nwg.x + wid.x;
   if (g >= params.groups) { return; }
   let col0 = (g % params.colBlocks) * params.colLanes * COLS + lid % params.colLanes;
@@ -91,13 +85,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   // Channels past the last read the last channel's gradient and are never stored.
   var gyChannel: array<u32, CB>;
   for (var j = 0u; j < CB; j += 1u) { gyChannel[j] = min(co0 + j, params.cOut - 1u) * outPlane; }
-  ${
-    subgroup
-      ? `// The gy channels this lane loads for its subgroup: lane, lane + ${subgroup}, ...
-  var gyLane: array<u32, ${perLane}>;
-  for (var k = 0u; k < ${perLane}u; k += 1u) { gyLane[k] = min(co0 + k * ${subgroup}u + lane, params.cOut - 1u) * outPlane; }`
-      : ''
-  }
 
   var acc: array<array<f32, CB>, COLS>;
   let first = slice * params.rowsPerSlice;
@@ -158,16 +145,6 @@ ${perElementMain()}
 const TARGET_WORKGROUPS = 256;
 const MIN_SLICE = 256;
 
-/**
- * Whether the gy loads are shared through subgroup broadcasts. On a CPU adapter (lavapipe) every load inside a loop is
- * a per-lane gather, also when all lanes read one address, and without AVX-512 that is a branch and a scalar load per
- * lane: the product kernel's gy loads then took half its time. Sharing needs every lane of a subgroup on the same rows,
- * i.e. whole subgroups inside one group of column lanes (consecutive invocation indices form a subgroup on lavapipe).
- * GPUs keep the plain loads: there a load that all lanes share is one cached read already.
- */
-const sharedLoads = (rt: GpuRuntime, colLanes: number) =>
-  rt.info.isFallbackAdapter && rt.info.subgroupSize > 0 && colLanes % rt.info.subgroupSize === 0;
-
 export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, p: Conv2dParams): GpuStorage {
   const cols = p.cIn * p.kh * p.kw;
   const size = p.cOut * cols;
@@ -215,7 +192,10 @@ export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, 
     colLanes,
     rowLanes,
   };
-  const subgroup = sharedLoads(rt, colLanes) ? rt.info.subgroupSize : 0;
+  // Shared gy loads need whole subgroups inside one group of column lanes, all on the same rows (lavapipe forms
+  // subgroups of consecutive invocation indices).
+  const sharedOver = sharedLoadSubgroup(rt);
+  const subgroup = sharedOver && colLanes % sharedOver === 0 ? sharedOver : 0;
   rt.dispatch(productKernel(`${cb}x${subgroup}`), { x, gy, part }, uniforms, grid1d(groups, 1));
   if (part !== gw) {
     rt.dispatch(sumKernel, { part, out: gw }, { n: size, slices: partials }, grid1d(size, WG));
