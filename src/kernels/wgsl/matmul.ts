@@ -9,6 +9,7 @@
 // Measured on lavapipe (512^3, a busy 2-core machine, so +-30%): 8 x 8 outputs per invocation ran about 2x faster than
 // 4 x 4 (7-9 vs 3.5-4.5 GFLOP/s): each workgroup-memory read there is a per-lane gather, so FMAs per read decide the
 // speed. A KT of 8 or 32 was slower than 16; 128 x 128 tiles were no faster at 512 and waste more on small matrices.
+// On CPU adapters a subgroup (within one row of invocations) reads A's 8 values once and broadcasts them (shared-loads.ts).
 //
 // The transpose flags pick a load order at compile time: consecutive invocations walk whichever axis is contiguous in
 // memory, so neighbouring invocations read neighbouring addresses for all four layouts.
@@ -16,6 +17,7 @@
 import type { MatmulParams } from '../../tensor/backend.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
 import { cached } from './common.ts';
+import { laneParameter, sharedLoadHeader, sharedLoadSubgroup, sharedLoads } from './shared-loads.ts';
 
 const TILE = 64; // outputs per workgroup along m and n
 const KT = 16; // k per step
@@ -23,15 +25,27 @@ const PER = 8; // outputs per invocation along m and n
 const SIDE = TILE / PER; // invocations per side
 const SLOTS = TILE / 4; // vec4 slots per k in a slice
 
-const kernel = cached((flags: string): KernelSource => {
+const kernel = cached((shape: string): KernelSource => {
+  // shape: the transpose flags, then the subgroup size that shares A's reads (0: none, see shared-loads.ts).
+  const [flags, subgroupText] = shape.split(':');
+  const subgroup = Number(subgroupText);
   const [transA, transB] = [flags[0] === 'T', flags[1] === 'T'];
+  // A's 8 values at kk, the same for every invocation of a row ty (a subgroup lies within one row).
+  const readA = subgroup
+    ? sharedLoads(subgroup, PER, 'av', (i) => `tileA[kk * SLOTS + 2u * ty + (${i}) / 4u][(${i}) % 4u]`)
+    : [
+        'let a0 = tileA[kk * SLOTS + 2u * ty];',
+        'let a1 = tileA[kk * SLOTS + 2u * ty + 1u];',
+        `let av = array<f32, ${PER}>(a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w);`,
+      ];
   // The (k, vec4 slot) that load step `s` fills; the slot runs along m (A) or n (B).
   const order = (slotContiguous: boolean) =>
     slotContiguous ? 'let kk = s / SLOTS; let slot = s % SLOTS;' : 'let kk = s % KT; let slot = s / KT;';
   return {
     name: 'matmul',
-    key: `matmul:${flags}`,
+    key: `matmul:${shape}`,
     source: () => /* wgsl */ `
+${sharedLoadHeader(subgroup)}
 const SIDE = ${SIDE}u;
 const SLOTS = ${SLOTS}u;
 const KT = ${KT}u;
@@ -59,7 +73,7 @@ fn read_b(base: u32, row: u32, col: u32) -> f32 {
 }
 
 @compute @workgroup_size(${SIDE * SIDE})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) t: u32${laneParameter(subgroup)}) {
   let g = wid.y * nwg.x + wid.x;
   if (g >= params.groups) { return; }
   let col0 = (g % params.tilesN) * ${TILE}u;
@@ -86,11 +100,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     workgroupBarrier();
     for (var kk = 0u; kk < KT; kk += 1u) {
-      let a0 = tileA[kk * SLOTS + 2u * ty];
-      let a1 = tileA[kk * SLOTS + 2u * ty + 1u];
+      ${readA.join('\n      ')}
       let b0 = tileB[kk * SLOTS + 2u * tx];
       let b1 = tileB[kk * SLOTS + 2u * tx + 1u];
-      let av = array<f32, ${PER}>(a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w);
       for (var i = 0u; i < ${PER}u; i += 1u) {
         let ai = vec4<f32>(av[i]);
         acc[i][0] = fma(ai, b0, acc[i][0]);
@@ -128,6 +140,10 @@ export function matmul(rt: GpuRuntime, a: GpuStorage, b: GpuStorage, p: MatmulPa
     tilesN,
     groups,
   };
-  rt.dispatch(kernel(`${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}`), { a, b, out }, uniforms, grid1d(groups, 1));
+  // Invocations of one row ty are SIDE consecutive indices, so subgroups of a size dividing SIDE lie within a row.
+  const over = sharedLoadSubgroup(rt);
+  const subgroup = over && SIDE % over === 0 ? over : 0;
+  const flags = `${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'}`;
+  rt.dispatch(kernel(`${flags}:${subgroup}`), { a, b, out }, uniforms, grid1d(groups, 1));
   return out;
 }
