@@ -26,6 +26,8 @@ export interface CliOptions {
   /** Run as this user and group (root only): how a test meets permission errors, which root itself never gets. */
   uid?: number;
   gid?: number;
+  /** A file descriptor for the command's standard output (e.g. /dev/full opened); otherwise it is captured. */
+  stdout?: number;
 }
 
 export function runCavga(args: string[], o: CliOptions = {}): CliResult {
@@ -34,10 +36,11 @@ export function runCavga(args: string[], o: CliOptions = {}): CliResult {
     env: o.env ?? process.env,
     uid: o.uid,
     gid: o.gid,
+    stdio: ['pipe', o.stdout ?? 'pipe', 'pipe'],
     encoding: 'utf8',
     timeout: 300_000,
   });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return { code: r.status, out: r.stdout ?? '', err: r.stderr };
 }
 
 /** The same, without blocking, for tests that signal the child. */
