@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSafetensors } from '../../src/nn/safetensors-format.ts';
+import { syntheticFolder } from '../../src/anomaly/data/synthetic.ts';
 import { runCavga, spawnCavga } from '../helpers/cavga-cli.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'cavga-cli-'));
@@ -253,7 +254,7 @@ describe('cavga CLI', () => {
       anomalous: 12,
     });
 
-    const images = join(env.XDG_CACHE_HOME, 'cavga-webgpu/builtin/weave/test/good');
+    const images = join(syntheticFolder(join(env.XDG_CACHE_HOME, 'cavga-webgpu'), 0), 'weave/test/good');
     const i = cavga([
       'infer',
       '--checkpoint',

@@ -10,7 +10,7 @@ import { calibrateOn, evaluateDetector } from '../../src/anomaly/evaluate.ts';
 import { paperScoring, presetConfig, shortTraining, modelPresets } from '../../src/cavga/config.ts';
 import { CavgaDetector, PAPER_PROTOCOL_TITLE } from '../../src/cavga/detector.ts';
 import { analyze } from '../../src/cavga/inference.ts';
-import { createDetector, DETECTORS, detectorFromCheckpoint, everySetting } from '../../src/detectors.ts';
+import { BASELINES, createDetector, DETECTORS, detectorFromCheckpoint, everySetting } from '../../src/detectors.ts';
 import { checkpointContents } from '../../src/nn/checkpoint-state.ts';
 import { decodeSafetensors, encodeSafetensors, type TensorValues } from '../../src/nn/safetensors-format.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
@@ -31,7 +31,7 @@ const tiny = { width: 2, 'latent-channels': 2 };
 
 describe('the registry', () => {
   it('names the CAVGA presets; every one takes the same settings and test-time settings', () => {
-    expect(Object.keys(DETECTORS)).toEqual(Object.keys(modelPresets));
+    expect(Object.keys(DETECTORS)).toEqual([...Object.keys(modelPresets), ...BASELINES]);
     expect(Object.keys(everySetting((k) => k.scoringSettings))).toEqual([
       'anomaly-map',
       'image-score',
@@ -39,7 +39,9 @@ describe('the registry', () => {
       'attention-exponent',
       'standardize',
     ]);
-    expect(everySetting((k) => k.settings)).toEqual(DETECTORS['cavga-du'].settings);
+    for (const name of Object.keys(modelPresets)) expect(DETECTORS[name].settings).toBe(DETECTORS['cavga-du'].settings);
+    // The baselines add their own (PCA's component count) to the options every model's settings make.
+    expect(everySetting((k) => k.settings)).toEqual({ ...DETECTORS['cavga-du'].settings, ...DETECTORS.pca.settings });
     expect(() => createDetector('nope', input)).toThrow(/unknown model 'nope'; choose one of cavga-du, /);
   });
 
