@@ -34,10 +34,10 @@ async function main(argv: string[]): Promise<number> {
 }
 
 // Output that cannot be written (stdout redirected to a full disk) is one line and exit code 1, not a table lost with
-// exit code 0; a reader that closed the pipe early (`cavga infer ... | head`) wanted no more, so that ends quietly.
+// exit code 0. A reader that closed the pipe early (`cavga infer ... | head`) wanted no more of the table: the command
+// goes on without it and still finishes its files (heatmaps, checkpoints).
 process.stdout.on('error', (e: unknown) => {
-  const code = fsErrorCode(e);
-  if (code === 'EPIPE') process.exit(0);
+  if (fsErrorCode(e) === 'EPIPE') return;
   console.error(`error: ${fileError(e, 'standard output', 'write').message}`);
   process.exit(1);
 });
