@@ -2,7 +2,7 @@
 // trace unless CAVGA_DEBUG is set.
 
 import { DataError } from '../anomaly/data/index.ts';
-import { fsErrorCode } from '../anomaly/data/files.ts';
+import { fileError, fsErrorCode } from '../anomaly/data/files.ts';
 import { UsageError } from './args.ts';
 import { evaluate } from './eval.ts';
 import { infer } from './infer.ts';
@@ -33,8 +33,18 @@ async function main(argv: string[]): Promise<number> {
   return run(rest);
 }
 
+// Output that cannot be written (stdout redirected to a full disk) is one line and exit code 1, not a table lost with
+// exit code 0. A reader that closed the pipe early (`cavga infer ... | head`) wanted no more of the table: the command
+// goes on without it and still finishes its files (heatmaps, checkpoints).
+process.stdout.on('error', (e: unknown) => {
+  if (fsErrorCode(e) === 'EPIPE') return;
+  console.error(`error: ${fileError(e, 'standard output', 'write').message}`);
+  process.exit(1);
+});
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // After the events already queued: a failed write to stdout reports its error first.
+  (code) => setImmediate(() => process.exit(code)),
   (e: unknown) => {
     // File-system errors are translated where the path is known (fileError); any that is not still gets one line.
     const known =

@@ -1,7 +1,7 @@
 // Fuzzing the dataset parsers: PNG (our header checks, then pngjs), IDX files raw and gzipped with the MNIST checks,
-// CIFAR-10 binary batches, and the `mnist` package's JSON. Thousands of mutated inputs each (truncations, bit flips,
-// huge, zero or negative dimensions, wrong magic numbers and types), each parsed into a consistent result or refused in
-// one line naming the file: never a crash, a hang or a huge allocation.
+// CIFAR-10 binary batches, and the `mnist` package's JSON. At least 1,000 mutated inputs per parser (truncations, bit
+// flips, huge, zero or negative dimensions, wrong magic numbers and types), each parsed into a consistent result or
+// refused in one line naming the file: never a crash, a hang or a huge allocation.
 
 import { describe, expect, it } from 'vitest';
 import { deflateSync, gzipSync } from 'node:zlib';
@@ -209,9 +209,13 @@ describe('dataset parsers under fuzzing: parsed consistently or refused in one l
     expect(outcome.slowestMs).toBeLessThan(1000);
   });
 
-  it('IDX: 2,000 mutated MNIST files, raw and gzipped, with the images-to-labels checks', () => {
+  it('IDX: 3,000 mutated MNIST files, at least 1,000 each raw and gzipped, with the images-to-labels checks', () => {
     const seeds = [images, labels, gzipSync(images), gzipSync(labels)].map((b) => Uint8Array.from(b));
-    const outcome = fuzz(fuzzInputs(seeds, 2000, [idxEdit, gzipEdit], 22), parseMnist, {
+    const kinds = { raw: 0, gzipped: 0 };
+    const inputs = [...fuzzInputs(seeds, 3000, [idxEdit, gzipEdit], 22)];
+    for (const { input } of inputs) kinds[input[0] === 0x1f && input[1] === 0x8b ? 'gzipped' : 'raw']++;
+    expect(Math.min(kinds.raw, kinds.gzipped), JSON.stringify(kinds)).toBeGreaterThanOrEqual(1000);
+    const outcome = fuzz(inputs, parseMnist, {
       names,
       errorClass: DataError,
       check: (imgs) => imgs.forEach(expectImage),

@@ -1,15 +1,25 @@
 // Every failure a user can meet through the cavga command, driven through it: exit code 1, one line on stderr that names
 // the file or option and what to do, no stack trace, and nothing written. Options that do not apply to the chosen model
 // or dataset; a folder where a file belongs and the reverse; unreadable files and unwritable, read-only or full output
-// folders; datasets with too few normal images, images that are all the same, unknown categories, several problems at
-// once; corrupt checkpoints.
+// folders, standard output on a full disk; datasets with too few normal images, images that are all the same, unknown
+// categories, several problems at once; corrupt checkpoints.
 //
 // Root ignores file permissions, so as root the permission cases run the command as the user `nobody`, and the read-only
 // and full disks are tiny tmpfs mounts; elsewhere chmod does it, and the mount cases are skipped (they say why).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createImage, writePng, type Image } from '../../src/anomaly/data/index.ts';
@@ -154,6 +164,27 @@ describe('files and folders', () => {
       expect(contents(join(out, 'weave'))).toEqual(['metrics.jsonl']);
     },
   );
+});
+
+describe('standard output', () => {
+  it('that cannot be written (redirected to /dev/full): one line and exit code 1, not a lost table', () => {
+    const devFull = openSync('/dev/full', 'w');
+    try {
+      const image16 = png(join(work, 'full-stdout', 'd.png'), image(3, 0.3));
+      const heatmaps = join(work, 'full-stdout', 'heatmaps');
+      for (const args of [
+        ['infer', '--checkpoint', checkpoint, '--out', heatmaps, image16],
+        ['train', '--help'],
+      ])
+        expectRefusal(
+          cavga(args, { stdout: devFull }),
+          /^error: standard output: cannot write: no space left on the device; .*\(ENOSPC\)$/,
+          args.join(' '),
+        );
+    } finally {
+      closeSync(devFull);
+    }
+  });
 });
 
 describe('datasets', () => {
