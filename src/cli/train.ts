@@ -184,6 +184,19 @@ function whyNot(name: string, kind: DetectorKind, model: string, dataset: Datase
   return own ? `to --model ${model}: ${own}` : datasetWhyNot(dataset, name);
 }
 
+/**
+ * Fills the options not given with the run's preset (`--preset`, else its dataset's default; DATA_PRESETS), those of
+ * them the model takes (a baseline takes a preset's image size, not CAVGA's settings). Returns the preset's name.
+ */
+export function applyPreset(v: Parsed, given: string[]): string {
+  const [model, dataset] = [v.model as string, v.dataset as DatasetKind];
+  const kind = detectorKind(model);
+  const preset = (v.preset as string | undefined) ?? DATASET_PRESETS[dataset] ?? 'none';
+  for (const [name, value] of Object.entries(DATA_PRESETS[preset] ?? {}))
+    if (!given.includes(name) && !whyNot(name, kind, model, dataset)) v[name] = value;
+  return preset;
+}
+
 /** The run of `argv`: the options checked; the dataset and, on --resume, the run folder checked before anything trains. */
 export async function train(argv: string[]): Promise<number> {
   const { values: v, help, given } = parseOptions('train', argv, trainOptions);
@@ -196,10 +209,7 @@ export async function train(argv: string[]): Promise<number> {
   const stepped = kind.training === 'steps';
   const dataset = v.dataset as DatasetKind;
   refuseInapplicable('train', given, (name) => whyNot(name, kind, model, dataset));
-  const preset = (v.preset as string | undefined) ?? DATASET_PRESETS[dataset] ?? 'none';
-  // The preset's values the run takes fill the options not given (a baseline takes its image size, not CAVGA's settings).
-  for (const [name, value] of Object.entries(DATA_PRESETS[preset] ?? {}))
-    if (!given.includes(name) && !whyNot(name, kind, model, dataset)) v[name] = value;
+  const preset = applyPreset(v, given);
   if (given.includes('steps') && given.includes('epochs'))
     throw new UsageError('cavga train: give --steps or --epochs, not both (see cavga train --help)');
   const out = (v.out as string | undefined) ?? join('runs', `${model}-${dataset}`);
