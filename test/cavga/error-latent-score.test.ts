@@ -10,10 +10,9 @@ import type { Backend } from '../../src/tensor/backend.ts';
 import { Cavga, analyze, calibrate, cavgaConfig } from '../../src/cavga/index.ts';
 import { CavgaDetector } from '../../src/cavga/detector.ts';
 import { inverseSpd, LATENT_SHRINKAGE, LatentCalibration } from '../../src/cavga/latent-calibration.ts';
-import { modelFromCheckpoint, newTrainer, trainingState } from '../../src/cavga/saved-model.ts';
-import { checkpointContents } from '../../src/nn/checkpoint-state.ts';
-import { decodeSafetensors, encodeSafetensors, type TensorValues } from '../../src/nn/safetensors-format.ts';
+import { newTrainer } from '../../src/cavga/saved-model.ts';
 import { expectClose, randomValues, webgpu } from '../helpers/backends.ts';
+import { reloaded } from '../helpers/cavga-checkpoint.ts';
 
 let gpu: Backend;
 beforeAll(async () => {
@@ -149,18 +148,7 @@ describe("the 'error-latent' score", () => {
     await withDevice(gpu, async () => {
       const trainer = newTrainer({ cavga: config, seed: 2 });
       await calibrate(trainer.model, batches());
-      const encode = async (drop: boolean) => {
-        const { tensors, metadata } = checkpointContents({
-          ...trainingState(trainer),
-          config: { cavga: trainer.model.config, seed: 2 },
-        });
-        const values: Record<string, TensorValues> = {};
-        for (const [name, t] of Object.entries(tensors))
-          if (!(drop && name.startsWith('latent_calibration.')))
-            values[name] = { shape: t.shape, data: Float32Array.from(await t.data()) };
-        return encodeSafetensors(values, metadata);
-      };
-      const loaded = modelFromCheckpoint(decodeSafetensors(await encode(false), 'with.safetensors'), 'with');
+      const loaded = await reloaded(trainer, 2);
       expect(loaded.model.latentCalibration!.calibrated).toBe(true);
       expectClose(
         await loaded.model.latentCalibration!.precision.data(),
@@ -179,7 +167,7 @@ describe("the 'error-latent' score", () => {
       );
       expect(new CavgaDetector(loaded.saved, loaded.trainer).needsCalibration).toBe(false);
 
-      const old = modelFromCheckpoint(decodeSafetensors(await encode(true), 'old.safetensors'), 'old');
+      const old = await reloaded(trainer, 2, 'latent_calibration.');
       expect(old.model.latentCalibration!.calibrated).toBe(false);
       expect(new CavgaDetector(old.saved, old.trainer).needsCalibration).toBe(true);
       expect(() => analyze(old.model, x)).toThrow(/needs the model calibrated/);
