@@ -13,6 +13,7 @@ import type { TrainingState } from '../nn/checkpoint-state.ts';
 import type { DecodedSafetensors } from '../nn/safetensors-format.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Batch, TrainingData } from './batch.ts';
+import type { TrainingProgress } from './lr-schedule.ts';
 import type { SettingTable, Settings } from './settings.ts';
 
 /** 'weakly': training batches carry labels, and the training set holds a few labelled anomalous images. */
@@ -87,8 +88,9 @@ export interface StepDetector extends DetectorBase {
   /**
    * One training step on a batch (with labels when weakly supervised); returns the loss terms, which the caller reads
    * and disposes. Training makes any calibration stale: `needsCalibration` holds again afterwards if the scoring uses one.
+   * `progress` says where the step is in its run (a learning-rate schedule follows it); without it, step 0 of 1.
    */
-  step(batch: Batch): StepLosses;
+  step(batch: Batch, progress?: TrainingProgress): StepLosses;
 }
 
 /** Fitted in one pass over the training images (the no-learning baselines): no steps, no losses. */

@@ -7,11 +7,12 @@ import { tidy } from '../tensor/memory.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Batch, TrainingData } from './batch.ts';
 import type { StepLosses } from './detector.ts';
+import type { TrainingProgress } from './lr-schedule.ts';
 import { batchIndices } from './schedule.ts';
 
 export interface TrainLoopOptions {
   /** A step-trained detector, or any trainer with its step (CavgaTrainer). */
-  trainer: { step(batch: Batch): StepLosses };
+  trainer: { step(batch: Batch, progress: TrainingProgress): StepLosses };
   data: TrainingData;
   batchSize: number;
   steps: number;
@@ -49,7 +50,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<LoopEnd> {
       return { reason: 'interrupted', step };
     }
     const batch = o.data.batch(batchIndices(o.data.count, o.batchSize, o.seed, step));
-    const losses = o.trainer.step(batch);
+    const losses = o.trainer.step(batch, { step, steps: o.steps });
     batch.images.dispose();
     batch.labels?.dispose();
     const values = await readLosses(losses);

@@ -1,5 +1,6 @@
-// Calibrates a trained model's standardised scoring on normal images: the per-pixel mean and spread of its raw anomaly
-// map, and the largest standardised value among them (anomaly/pixel-calibration.ts).
+// Calibrates a trained model's scoring on normal images: the per-pixel mean and spread of its raw anomaly map and the
+// largest standardised value among them (anomaly/pixel-calibration.ts), and with a flat latent the mean and covariance
+// of mu (latent-calibration.ts).
 
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Scoring } from './config.ts';
@@ -7,16 +8,26 @@ import { rawAnalysis } from './inference.ts';
 import type { Cavga } from './models/cavga.ts';
 
 /**
- * Fills `model.calibration` from normal images, given as batches [n, c, s, s] in [-1, 1] that `batches` yields (each is
- * disposed after use), for `scoring` (the model's own unless given). Returns how many images it used.
+ * Fills `model.calibration` (and, with a flat latent, `model.latentCalibration`) from normal images, given as batches
+ * [n, c, s, s] in [-1, 1] that `batches` yields (each is disposed after use), for `scoring` (the model's own unless
+ * given). Returns how many images it used.
  */
-export function calibrate(model: Cavga, batches: Iterable<Tensor>, scoring: Scoring = model.config): Promise<number> {
+export async function calibrate(
+  model: Cavga,
+  batches: Iterable<Tensor>,
+  scoring: Scoring = model.config,
+): Promise<number> {
+  const latents: Tensor[] = []; // [n, d] each, small: read once the maps are
   function* rawMaps() {
     for (const images of batches) {
-      const { raw, reconstruction, meanError, attention } = rawAnalysis(model, images, scoring, false);
+      const { raw, reconstruction, meanError, mu, attention } = rawAnalysis(model, images, scoring, false);
+      if (model.latentCalibration) latents.push(mu);
+      else mu.dispose();
       yield raw; // read and disposed by fit() before this generator resumes
       for (const t of [images, reconstruction, meanError, attention]) t?.dispose();
     }
   }
-  return model.calibration.fit(rawMaps());
+  const used = await model.calibration.fit(rawMaps());
+  await model.latentCalibration?.fit(latents);
+  return used;
 }

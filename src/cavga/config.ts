@@ -1,6 +1,8 @@
 // CAVGA's configuration. Every choice the paper leaves open is a field here, with the project's decision as the default
 // (docs/cavga-spec.md and docs/cavga.md give the reasons).
 
+import { LR_SCHEDULES, type LrSchedule } from '../anomaly/lr-schedule.ts';
+
 export type Backbone = 'dcgan' | 'resnet18';
 export type Supervision = 'unsupervised' | 'weakly';
 export type AttentionNorm = 'max' | 'sigmoid';
@@ -18,8 +20,13 @@ export type GradCamScore = 'sum' | 'squared-norm';
  */
 export const ANOMALY_MAPS = ['attention', 'attention-abs', 'error', 'ssim', 'attention-error'] as const;
 export type AnomalyMap = (typeof ANOMALY_MAPS)[number];
-/** An image's score: mean |x - x_hat| (the paper), or the maximum of the anomaly map before its per-image scaling. */
-export const IMAGE_SCORES = ['mean-error', 'map-max'] as const;
+/**
+ * An image's score: mean |x - x_hat| (the paper); the maximum of the anomaly map before its per-image scaling; or
+ * 'error-latent', for whole-image anomalies such as a wrong digit: log(sum (x - x_hat)^2 / sum((x + 1)/2 + (x_hat + 1)/2))
+ * + log(d^2) / 2, the squared error relative to the brightness (ink) of the image and its reconstruction, plus the log of
+ * the Mahalanobis distance of mu from the normal images' latent means (latent-calibration.ts; flat latent only).
+ */
+export const IMAGE_SCORES = ['mean-error', 'map-max', 'error-latent'] as const;
 export type ImageScore = (typeof IMAGE_SCORES)[number];
 /** The test-time choices, which `cavga eval` may change for a trained model. */
 export interface Scoring {
@@ -89,6 +96,8 @@ export interface CavgaConfig extends Scoring {
   logvarBias: number;
   weights: LossWeights;
   lr: number;
+  /** 'cosine': the learning rate decays from lr to 0 over the run's steps; 'constant': it stays at lr. */
+  lrSchedule: LrSchedule;
   betas: [number, number];
 }
 
@@ -127,6 +136,7 @@ export function cavgaConfig(overrides: CavgaOverrides = {}): CavgaConfig {
     gradCamScore: 'sum',
     logvarBias: 0,
     lr: 2e-4,
+    lrSchedule: 'constant',
     betas: [0.5, 0.999],
     ...overrides,
     weights: { ...defaultWeights(supervision), ...overrides.weights },
@@ -156,7 +166,10 @@ export function validateConfig(c: CavgaConfig): void {
   if (!Number.isFinite(c.logvarBias)) fail(`logvarBias must be a finite number, got ${c.logvarBias}`);
   if (c.reconstructionLoss !== 'mse' && c.reconstructionLoss !== 'ssim')
     fail(`reconstructionLoss must be 'mse' or 'ssim', got '${c.reconstructionLoss}'`);
+  if (!LR_SCHEDULES.includes(c.lrSchedule))
+    fail(`lrSchedule must be one of ${LR_SCHEDULES.join(', ')}, got '${c.lrSchedule}'`);
   validateScoring(c);
+  requireFlatLatentFor(c, c);
   for (const [k, v] of Object.entries(c.weights))
     if (!(v >= 0 && Number.isFinite(v))) fail(`loss weight ${k} must be a non-negative number, got ${v}`);
 }
@@ -166,7 +179,7 @@ export function validateScoring(c: Scoring): void {
   if (!ANOMALY_MAPS.includes(c.anomalyMap))
     throw new Error(`CAVGA config: anomalyMap must be one of ${ANOMALY_MAPS.join(', ')}, got '${c.anomalyMap}'`);
   if (!IMAGE_SCORES.includes(c.imageScore))
-    throw new Error(`CAVGA config: imageScore must be 'mean-error' or 'map-max', got '${c.imageScore}'`);
+    throw new Error(`CAVGA config: imageScore must be one of ${IMAGE_SCORES.join(', ')}, got '${c.imageScore}'`);
   if (!(c.errorSmoothing >= 0 && c.errorSmoothing <= 16))
     throw new Error(`CAVGA config: errorSmoothing must be a sigma from 0 to 16 pixels, got ${c.errorSmoothing}`);
   if (!(c.attentionExponent >= 0 && c.attentionExponent <= 16))
@@ -182,6 +195,17 @@ export function validateScoring(c: Scoring): void {
       `CAVGA config: imageScore 'map-max' needs an anomaly map that keeps the error's scale (${SCORING_MAPS.join(', ')}); '${c.anomalyMap}' is scaled to a maximum of 1 in every image`,
     );
   }
+}
+
+/**
+ * Refuses the 'error-latent' score for a model with a convolutional latent: its mu has C_z x (s/8)^2 entries (2,048 at
+ * 64 px), far more than the 256 calibration images, so their covariance says nothing about most directions.
+ */
+export function requireFlatLatentFor(scoring: Scoring, model: Pick<CavgaConfig, 'flatLatent'>): void {
+  if (scoring.imageScore === 'error-latent' && !model.flatLatent)
+    throw new Error(
+      "CAVGA config: imageScore 'error-latent' needs a flat latent (flatLatent, --flat-latent yes): a latent map has too many entries for the calibration images' covariance",
+    );
 }
 
 /** Side of the latent map: 1/8 of the input for both backbones. */

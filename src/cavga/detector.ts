@@ -3,11 +3,20 @@
 
 import type { DetectorKind, DetectorSpec, PaperProtocol, StepDetector, Supervision } from '../anomaly/detector.ts';
 import type { Batch } from '../anomaly/batch.ts';
+import type { TrainingProgress } from '../anomaly/lr-schedule.ts';
 import type { Settings } from '../anomaly/settings.ts';
 import type { DecodedSafetensors } from '../nn/safetensors-format.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { calibrate } from './calibration.ts';
-import { cavgaConfig, paperScoring, sameScoring, validateScoring, type ModelName, type Scoring } from './config.ts';
+import {
+  cavgaConfig,
+  paperScoring,
+  requireFlatLatentFor,
+  sameScoring,
+  validateScoring,
+  type ModelName,
+  type Scoring,
+} from './config.ts';
 import { analyze, type Analysis } from './inference.ts';
 import type { Cavga } from './models/cavga.ts';
 import { modelFromCheckpoint, newTrainer, trainingState, type SavedConfig } from './saved-model.ts';
@@ -32,7 +41,8 @@ export class CavgaDetector implements StepDetector {
   ) {
     this.model = trainer.model;
     this.scoringInUse = scoringOf({}, saved.cavga); // the config's own scoring fields
-    this.calibratedFor = this.model.calibration.calibrated ? this.scoringInUse : null;
+    const calibrated = this.model.calibration.calibrated && (this.model.latentCalibration?.calibrated ?? true);
+    this.calibratedFor = calibrated ? this.scoringInUse : null;
   }
 
   get config(): SavedConfig {
@@ -68,16 +78,19 @@ export class CavgaDetector implements StepDetector {
   setScoring(values: Settings): void {
     const scoring = scoringOf(values, this.scoringInUse);
     validateScoring(scoring);
+    requireFlatLatentFor(scoring, this.model.config);
     this.scoringInUse = scoring;
   }
 
-  step(batch: Batch) {
+  step(batch: Batch, progress?: TrainingProgress) {
     this.calibratedFor = null;
-    return this.trainer.step(batch);
+    return this.trainer.step(batch, progress);
   }
 
   get needsCalibration(): boolean {
-    return this.scoringInUse.standardize && !(this.calibratedFor && sameScoring(this.calibratedFor, this.scoringInUse));
+    const s = this.scoringInUse;
+    const uses = s.standardize || s.imageScore === 'error-latent';
+    return uses && !(this.calibratedFor && sameScoring(this.calibratedFor, s));
   }
 
   async calibrate(batches: Iterable<Tensor>): Promise<number> {

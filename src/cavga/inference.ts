@@ -1,27 +1,31 @@
-// Test-time analysis (docs/cavga-spec.md, "Test protocol"). The image score is mean |x - x_hat| with z = mu (the paper) or the
-// maximum of the anomaly map; the localisation map, up-sampled to the input, is 1 - A for unsupervised CAVGA, A_a for
+// Test-time analysis (docs/cavga-spec.md, "Test protocol"). The image score is mean |x - x_hat| with z = mu (the paper), the
+// maximum of the anomaly map, or the relative error combined with mu's distance from the normal images' ('error-latent'); the localisation map, up-sampled to the input, is 1 - A for unsupervised CAVGA, A_a for
 // the weakly supervised one, |A| for ADVAE, the reconstruction error or 1 - SSIM for the autoencoder baselines, or the
 // smoothed reconstruction error weighted by CAVGA's attention map ('attention-error'). Maps that keep the error's scale
 // can be standardised per pixel by the model's calibration on normal training images (anomaly/pixel-calibration.ts).
 
 import {
   abs,
+  add,
   addScalar,
   detach,
   div,
+  log,
   max,
   mean,
   mul,
+  mulScalar,
   pow,
   rsubScalar,
   slice,
+  square,
   sub,
   sum,
 } from '../autograd/ops/index.ts';
 import { noGrad } from '../autograd/graph.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { tidy } from '../tensor/memory.ts';
-import { SCORING_MAPS, validateScoring, type Scoring } from './config.ts';
+import { requireFlatLatentFor, SCORING_MAPS, validateScoring, type Scoring } from './config.ts';
 import { smoothMap } from '../anomaly/gaussian-blur.ts';
 import { gradCam, latentScore, upsampleAttention } from './gradcam.ts';
 import type { Cavga } from './models/cavga.ts';
@@ -39,6 +43,8 @@ export interface RawAnalysis {
   reconstruction: Tensor;
   /** mean |x - x_hat| per image [n]. */
   meanError: Tensor;
+  /** The latent mean [n, ...] the reconstruction decodes. */
+  mu: Tensor;
   attention: Tensor | null;
   /** [n, 1, s, s], higher is more anomalous; for the attention maps already in [0, 1]. */
   raw: Tensor;
@@ -99,24 +105,46 @@ export function rawAnalysis(model: Cavga, images: Tensor, scoring: Scoring, pict
                   smoothedError(error, scoring.errorSmoothing),
                   attentionWeight(attentionMap!, scoring.attentionExponent),
                 );
-      return { reconstruction, meanError: mean(error, [1, 2, 3]), attention, raw: detach(raw) };
+      return { reconstruction, meanError: mean(error, [1, 2, 3]), mu: detach(mu), attention, raw: detach(raw) };
     });
   });
+}
+
+/**
+ * The 'error-latent' score [n] (config.ts's IMAGE_SCORES): log of the squared error over the ink of image and
+ * reconstruction ((v + 1) / 2 maps [-1, 1] to [0, 1]), plus half the log of mu's squared Mahalanobis distance. The ratio
+ * keeps a digit with many strokes from scoring high for its strokes alone; the logs make the two terms a product, which
+ * needs no scale of either.
+ */
+function errorLatentScore(model: Cavga, images: Tensor, reconstruction: Tensor, mu: Tensor): Tensor {
+  const squaredError = sum(square(sub(images, reconstruction)), [1, 2, 3]);
+  const ink = sum(addScalar(mulScalar(add(images, reconstruction), 0.5), 1), [1, 2, 3]);
+  const distance = model.latentCalibration!.forward(mu);
+  return add(log(div(squaredError, ink)), mulScalar(log(distance), 0.5));
 }
 
 /** Scores and maps images [n, c, s, s] in [-1, 1] with the model's own scoring, or with `scoring` where given. */
 export function analyze(model: Cavga, images: Tensor, scoring: Scoring = model.config): Analysis {
   validateScoring(scoring);
-  if (scoring.standardize && !model.calibration.calibrated) {
+  requireFlatLatentFor(scoring, model.config);
+  if (
+    (scoring.standardize && !model.calibration.calibrated) ||
+    (scoring.imageScore === 'error-latent' && !model.latentCalibration?.calibrated)
+  ) {
     throw new Error(
-      'CAVGA: standardised scoring needs the model calibrated on normal images (calibrate(model, images); cavga train does it after training)',
+      `CAVGA: ${scoring.standardize ? 'standardised scoring' : "the 'error-latent' score"} needs the model calibrated on normal images (calibrate(model, images); cavga train does it after training)`,
     );
   }
   return tidy(() => {
-    const { reconstruction, meanError, attention, raw } = rawAnalysis(model, images, scoring);
+    const { reconstruction, meanError, mu, attention, raw } = rawAnalysis(model, images, scoring);
     return noGrad(() => {
       const standardised = scoring.standardize ? model.calibration.forward(raw) : raw;
-      const score = scoring.imageScore === 'map-max' ? max(standardised, [1, 2, 3]) : meanError;
+      const score =
+        scoring.imageScore === 'map-max'
+          ? max(standardised, [1, 2, 3])
+          : scoring.imageScore === 'error-latent'
+            ? errorLatentScore(model, images, reconstruction, mu)
+            : meanError;
       // The attention maps are in [0, 1] already; the others are scaled per image or by the calibration.
       const map = scoring.standardize
         ? model.calibration.scale(standardised)

@@ -4,12 +4,13 @@
 // comes here for CAVGA's (detector.ts).
 
 import { restoreCheckpoint, type TrainingState } from '../nn/checkpoint-state.ts';
-import type { DecodedSafetensors } from '../nn/safetensors-format.ts';
+import type { DecodedSafetensors, TensorValues } from '../nn/safetensors-format.ts';
 import { Generator } from '../tensor/creation.ts';
 import { cavgaConfig, type CavgaConfig } from './config.ts';
 import { DataError } from '../anomaly/data/errors.ts';
 import { Cavga } from './models/cavga.ts';
 import { emptyCalibration } from '../anomaly/pixel-calibration.ts';
+import { emptyLatentCalibration } from './latent-calibration.ts';
 import { CavgaTrainer } from './trainer.ts';
 
 export interface SavedConfig {
@@ -36,14 +37,22 @@ export interface SavedModel {
   step: number;
 }
 
-/** A checkpoint written before models carried a calibration gets an empty one (the model's initial buffers). */
+/**
+ * A checkpoint written before models carried a calibration (or, with a flat latent, a latent calibration) gets an empty
+ * one (the model's initial buffers).
+ */
 function withCalibration(decoded: DecodedSafetensors, model: Cavga): DecodedSafetensors {
-  if ('calibration.images' in decoded.tensors) return decoded;
-  const empty = Object.entries(emptyCalibration(model.config.imageSize)).map(([name, v]) => [
-    `calibration.${name}`,
-    { dtype: 'F32', ...v },
-  ]);
-  return { ...decoded, tensors: { ...decoded.tensors, ...Object.fromEntries(empty) } };
+  const missing = (prefix: string, buffers: Record<string, TensorValues>) =>
+    `${prefix}.images` in decoded.tensors
+      ? []
+      : Object.entries(buffers).map(([name, v]) => [`${prefix}.${name}`, { dtype: 'F32', ...v }]);
+  const empty = [
+    ...missing('calibration', emptyCalibration(model.config.imageSize)),
+    ...(model.latentCalibration
+      ? missing('latent_calibration', emptyLatentCalibration(model.latentCalibration.size))
+      : []),
+  ];
+  return empty.length ? { ...decoded, tensors: { ...decoded.tensors, ...Object.fromEntries(empty) } } : decoded;
 }
 
 /** A model built from the config stored in a decoded checkpoint, with its weights; `source` names the file in errors. */
@@ -59,5 +68,7 @@ export function modelFromCheckpoint(decoded: DecodedSafetensors, source: string)
   const trainer = newTrainer(saved);
   const { step } = restoreCheckpoint(withCalibration(decoded, trainer.model), trainingState(trainer), source);
   trainer.model.calibration.calibrated = decoded.tensors['calibration.images']?.data[0] > 0;
+  if (trainer.model.latentCalibration)
+    trainer.model.latentCalibration.calibrated = decoded.tensors['latent_calibration.images']?.data[0] > 0;
   return { model: trainer.model, trainer, saved, step };
 }

@@ -4,6 +4,7 @@
 
 import { withDefaults, type SettingTable, type Settings } from '../anomaly/settings.ts';
 import type { DetectorInput } from '../anomaly/detector.ts';
+import { LR_SCHEDULES, type LrSchedule } from '../anomaly/lr-schedule.ts';
 import {
   ANOMALY_MAPS,
   IMAGE_SCORES,
@@ -29,7 +30,7 @@ const scoringTable = (defaultOf: (key: keyof Scoring) => string): SettingTable =
   'image-score': {
     type: 'string',
     choices: IMAGE_SCORES,
-    help: `image score: mean |x - x_hat| (the paper) or the map's maximum ${defaultOf('imageScore')}`,
+    help: `image score: mean |x - x_hat| (the paper), the map's maximum, or the relative error with mu's distance from normal images' (flat latent) ${defaultOf('imageScore')}`,
   },
   'error-smoothing': {
     type: 'number',
@@ -70,6 +71,22 @@ export const cavgaSettings: SettingTable = {
     help: 'channels of the latent map (the paper: 64)',
   },
   lr: { type: 'number', default: shortTraining.lr, min: 0, help: 'learning rate of both Adams (the paper: 2e-4)' },
+  'lr-schedule': {
+    type: 'string',
+    choices: LR_SCHEDULES,
+    default: 'constant',
+    help: 'learning rate over the steps: constant, or a cosine decay to 0 at the last step',
+  },
+  'flat-latent': {
+    type: 'string',
+    choices: ['yes', 'no'],
+    help: "a flat latent vector (linear head) instead of the latent map (default: the model's; CAVGA's: no)",
+  },
+  'adversarial-loss': {
+    type: 'string',
+    choices: ['yes', 'no'],
+    help: "train with the discriminator's adversarial loss (default: the model's; CAVGA's: yes)",
+  },
   'w-recon': { type: 'number', min: 0, help: 'weight of the VAE loss' },
   'w-kl': {
     type: 'number',
@@ -158,7 +175,11 @@ export function cavgaSavedConfig(model: ModelName, input: DetectorInput, values:
   set('attentionExpansion', 'w-ae');
   set('classification', 'w-cls');
   set('guidedAttention', 'w-cga');
+  const yes = (setting: string) => (v[setting] === undefined ? undefined : v[setting] === 'yes');
   const cavga = presetConfig(model, {
+    ...(yes('flat-latent') !== undefined && { flatLatent: yes('flat-latent') }),
+    ...(yes('adversarial-loss') !== undefined && { adversarialLoss: yes('adversarial-loss') }),
+    lrSchedule: v['lr-schedule'] as LrSchedule,
     imageSize: input.imageSize,
     channels: input.channels,
     width: v.width as number,
@@ -172,3 +193,35 @@ export function cavgaSavedConfig(model: ModelName, input: DetectorInput, values:
   });
   return { cavga, seed: input.seed };
 }
+
+/**
+ * Settings for a kind of data, chosen on its validation split (docs/cavga.md): `cavga train --preset NAME` fills every
+ * option the command line leaves out and the model takes, named as the options. A preset names the whole recipe, so a
+ * later change of a default does not change it.
+ */
+export const DATA_PRESETS: Record<string, Settings> = {
+  // Small gray images of one centred object (MNIST-like; docs/cavga.md, "MNIST one-class").
+  'small-gray': {
+    'image-size': 32,
+    channels: 1,
+    'batch-size': 16,
+    steps: 400,
+    width: 16,
+    'latent-channels': 32,
+    'flat-latent': 'yes',
+    'adversarial-loss': 'no',
+    lr: 1e-3,
+    'lr-schedule': 'cosine',
+    'w-kl': 0.01,
+    'w-ae': 0.01,
+    'logvar-bias': -6,
+    'gradcam-score': 'squared-norm',
+    'image-score': 'error-latent',
+    'anomaly-map': 'error',
+    'error-smoothing': 1,
+    standardize: 'yes',
+  },
+};
+
+/** The preset a kind of dataset gets when `--preset` is not given. */
+export const DATASET_PRESETS: Record<string, string> = { mnist: 'small-gray' };

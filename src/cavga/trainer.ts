@@ -22,6 +22,7 @@ import type { Cavga } from './models/cavga.ts';
 import { latentSide } from './config.ts';
 import { ssimLoss } from './ssim.ts';
 import type { Batch } from '../anomaly/batch.ts';
+import { lrFactor, type TrainingProgress } from '../anomaly/lr-schedule.ts';
 import type { StepLosses } from '../anomaly/detector.ts';
 
 export interface ObjectiveOptions {
@@ -116,9 +117,14 @@ export class CavgaTrainer {
     return c.flatLatent ? [n, c.latentChannels] : [n, c.latentChannels, latentSide(c), latentSide(c)];
   }
 
-  /** One iteration; returns the loss terms as device scalars that outlive the step (the caller disposes them). */
-  step(batch: Batch): StepLosses {
+  /**
+   * One iteration at `progress` (which sets both Adams' learning rate by the config's schedule); returns the loss terms
+   * as device scalars that outlive the step (the caller disposes them).
+   */
+  step(batch: Batch, progress: TrainingProgress = { step: 0, steps: 1 }): StepLosses {
     const model = this.model;
+    const lr = model.config.lr * lrFactor(model.config.lrSchedule, progress);
+    for (const optimizer of [this.optimizerG, this.optimizerD]) for (const g of optimizer.groups) g.options.lr = lr;
     model.train();
     return tidy(() => {
       const losses: StepLosses = {};

@@ -26,6 +26,7 @@ import {
   type DataOptions,
   type DatasetKind,
 } from './data-source.ts';
+import { DATA_PRESETS, DATASET_PRESETS } from '../cavga/settings.ts';
 import { resumeDetector, saveDetector } from './model-files.ts';
 import { appendOutput, checkOutputFolder, makeFolder, writeOutput } from './output-files.ts';
 import { picturesPng, writeReport } from './report-files.ts';
@@ -85,6 +86,13 @@ const run: OptionTable = {
     choices: ['true', 'false'],
     default: 'true',
     help: `fit and score the baselines (${BASELINES.join(', ')}) beside the model on the same images`,
+  },
+  preset: {
+    type: 'string',
+    choices: [...Object.keys(DATA_PRESETS), 'none'],
+    help: `settings for a kind of data, filling the options not given (default: ${Object.entries(DATASET_PRESETS)
+      .map(([dataset, preset]) => `${preset} for --dataset ${dataset}`)
+      .join(', ')}, none otherwise)`,
   },
   out: { type: 'string', help: 'run folder (default runs/<model>-<dataset>)' },
   resume: {
@@ -176,6 +184,19 @@ function whyNot(name: string, kind: DetectorKind, model: string, dataset: Datase
   return own ? `to --model ${model}: ${own}` : datasetWhyNot(dataset, name);
 }
 
+/**
+ * Fills the options not given with the run's preset (`--preset`, else its dataset's default; DATA_PRESETS), those of
+ * them the model takes (a baseline takes a preset's image size, not CAVGA's settings). Returns the preset's name.
+ */
+export function applyPreset(v: Parsed, given: string[]): string {
+  const [model, dataset] = [v.model as string, v.dataset as DatasetKind];
+  const kind = detectorKind(model);
+  const preset = (v.preset as string | undefined) ?? DATASET_PRESETS[dataset] ?? 'none';
+  for (const [name, value] of Object.entries(DATA_PRESETS[preset] ?? {}))
+    if (!given.includes(name) && !whyNot(name, kind, model, dataset)) v[name] = value;
+  return preset;
+}
+
 /** The run of `argv`: the options checked; the dataset and, on --resume, the run folder checked before anything trains. */
 export async function train(argv: string[]): Promise<number> {
   const { values: v, help, given } = parseOptions('train', argv, trainOptions);
@@ -188,6 +209,7 @@ export async function train(argv: string[]): Promise<number> {
   const stepped = kind.training === 'steps';
   const dataset = v.dataset as DatasetKind;
   refuseInapplicable('train', given, (name) => whyNot(name, kind, model, dataset));
+  const preset = applyPreset(v, given);
   if (given.includes('steps') && given.includes('epochs'))
     throw new UsageError('cavga train: give --steps or --epochs, not both (see cavga train --help)');
   const out = (v.out as string | undefined) ?? join('runs', `${model}-${dataset}`);
@@ -219,6 +241,7 @@ export async function train(argv: string[]): Promise<number> {
     maxTrain: v['max-train'] ?? null,
     maxTest: v['max-test'] ?? null,
     split: evaluateOn,
+    ...(preset !== 'none' && { preset }),
     baselines: v.baselines === 'true',
     ...(convertChannels && { convertChannels }),
     ...(stepped && { batchSize: v['batch-size'], steps: v.steps, epochs: v.epochs ?? null }),

@@ -9,10 +9,9 @@ import { Generator, tensor } from '../../src/tensor/creation.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
 import { Cavga, analyze, calibrate, cavgaConfig, type Analysis, type Scoring } from '../../src/cavga/index.ts';
 import { rawAnalysis } from '../../src/cavga/inference.ts';
-import { modelFromCheckpoint, newTrainer, trainingState } from '../../src/cavga/saved-model.ts';
-import { checkpointContents } from '../../src/nn/checkpoint-state.ts';
-import { decodeSafetensors, encodeSafetensors, type TensorValues } from '../../src/nn/safetensors-format.ts';
+import { newTrainer } from '../../src/cavga/saved-model.ts';
 import { expectClose, randomValues, webgpu } from '../helpers/backends.ts';
+import { reloaded } from '../helpers/cavga-checkpoint.ts';
 
 let gpu: Backend;
 beforeAll(async () => {
@@ -236,21 +235,7 @@ describe('standardised scoring', () => {
     await withDevice(gpu, async () => {
       const trainer = newTrainer({ cavga: { ...config, ...scoring }, seed: 2 });
       await calibrate(trainer.model, batches());
-      const encode = async (drop: boolean) => {
-        const { tensors, metadata } = checkpointContents({
-          ...trainingState(trainer),
-          config: { cavga: trainer.model.config, seed: 2 },
-        });
-        const values: Record<string, TensorValues> = {};
-        for (const [name, t] of Object.entries(tensors))
-          if (!(drop && name.startsWith('calibration.')))
-            values[name] = { shape: t.shape, data: Float32Array.from(await t.data()) };
-        return encodeSafetensors(values, metadata);
-      };
-      const loaded = modelFromCheckpoint(
-        decodeSafetensors(await encode(false), 'with.safetensors'),
-        'with.safetensors',
-      );
+      const loaded = await reloaded(trainer, 2);
       expect(loaded.model.calibration.calibrated).toBe(true);
       const x = tensor(images, [n, 3, size, size]);
       expectClose(
@@ -261,7 +246,7 @@ describe('standardised scoring', () => {
         'map after reload',
       );
 
-      const old = modelFromCheckpoint(decodeSafetensors(await encode(true), 'old.safetensors'), 'old.safetensors');
+      const old = await reloaded(trainer, 2, 'calibration.');
       expect(old.model.calibration.calibrated).toBe(false);
       expect(() => analyze(old.model, x)).toThrow(/needs the model calibrated/);
     });

@@ -8,6 +8,7 @@ import { Linear, Module } from '../../nn/index.ts';
 import { latentSide, type CavgaConfig } from '../config.ts';
 import { DcganDecoder, DcganEncoder, Discriminator } from './dcgan.ts';
 import { PixelCalibration } from '../../anomaly/pixel-calibration.ts';
+import { LatentCalibration } from '../latent-calibration.ts';
 import { LatentHead, LatentToMap } from './latent.ts';
 import { ResidualDecoder, ResNet18Encoder } from './resnet.ts';
 
@@ -26,6 +27,8 @@ export class Cavga extends Module {
   readonly classifier: Linear | null;
   /** Statistics of the error map on normal training images, for standardised scoring (anomaly/pixel-calibration.ts). */
   readonly calibration: PixelCalibration;
+  /** With a flat latent: the Gaussian of mu over normal training images, for the 'error-latent' score. */
+  readonly latentCalibration: LatentCalibration | null;
 
   /** `generator` seeds the initial weights. */
   constructor(
@@ -58,6 +61,9 @@ export class Cavga extends Module {
     this.classifier =
       c.supervision === 'weakly' ? this.registerModule('classifier', new Linear(zSize, 2, { generator: g })) : null;
     this.calibration = this.registerModule('calibration', new PixelCalibration(c.imageSize));
+    this.latentCalibration = c.flatLatent
+      ? this.registerModule('latent_calibration', new LatentCalibration(c.latentChannels))
+      : null;
   }
 
   encode(x: Tensor): Encoded {
