@@ -13,9 +13,14 @@ import type { Cavga } from './models/cavga.ts';
 export function calibrate(model: Cavga, batches: Iterable<Tensor>, scoring: Scoring = model.config): Promise<number> {
   function* rawMaps() {
     for (const images of batches) {
-      const { raw, reconstruction, meanError, attention } = rawAnalysis(model, images, scoring, false);
+      const { raw, reconstruction, meanError, anomalyProbability, attention } = rawAnalysis(
+        model,
+        images,
+        scoring,
+        false,
+      );
       yield raw; // read and disposed by fit() before this generator resumes
-      for (const t of [images, reconstruction, meanError, attention]) t?.dispose();
+      for (const t of [images, reconstruction, meanError, anomalyProbability, attention]) t?.dispose();
     }
   }
   return model.calibration.fit(rawMaps());

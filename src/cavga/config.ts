@@ -18,8 +18,11 @@ export type GradCamScore = 'sum' | 'squared-norm';
  */
 export const ANOMALY_MAPS = ['attention', 'attention-abs', 'error', 'ssim', 'attention-error'] as const;
 export type AnomalyMap = (typeof ANOMALY_MAPS)[number];
-/** An image's score: mean |x - x_hat| (the paper), or the maximum of the anomaly map before its per-image scaling. */
-export const IMAGE_SCORES = ['mean-error', 'map-max'] as const;
+/**
+ * An image's score: mean |x - x_hat| (the paper's unsupervised score), the maximum of the anomaly map before its
+ * per-image scaling, or the classifier's probability of the anomalous class (the paper's weakly supervised score).
+ */
+export const IMAGE_SCORES = ['mean-error', 'map-max', 'classifier'] as const;
 export type ImageScore = (typeof IMAGE_SCORES)[number];
 /** The test-time choices, which `cavga eval` may change for a trained model. */
 export interface Scoring {
@@ -77,9 +80,11 @@ export interface CavgaConfig extends Scoring {
   width: number;
   /** Ablation: a flat latent vector instead of a convolutional map. */
   flatLatent: boolean;
-  /** Ablations: drop L_ae / L_cga, or the adversarial term. */
+  /** Ablations: drop L_ae / L_cga, or the adversarial term (and with it the discriminator's update). */
   attentionLoss: boolean;
   adversarialLoss: boolean;
+  /** Exact Grad-CAM in training: the attention losses differentiated through alpha (second order); false: alpha held constant. */
+  secondOrderAttention: boolean;
   /** false: a plain autoencoder (z = mu, no KL, no noise), for the AE baselines. */
   variational: boolean;
   reconstructionLoss: 'mse' | 'ssim';
@@ -116,6 +121,7 @@ export function cavgaConfig(overrides: CavgaOverrides = {}): CavgaConfig {
     flatLatent: false,
     attentionLoss: true,
     adversarialLoss: true,
+    secondOrderAttention: true,
     variational: true,
     reconstructionLoss: 'mse',
     anomalyMap: 'attention',
@@ -157,6 +163,8 @@ export function validateConfig(c: CavgaConfig): void {
   if (c.reconstructionLoss !== 'mse' && c.reconstructionLoss !== 'ssim')
     fail(`reconstructionLoss must be 'mse' or 'ssim', got '${c.reconstructionLoss}'`);
   validateScoring(c);
+  if (c.imageScore === 'classifier' && c.supervision !== 'weakly')
+    fail("imageScore 'classifier' needs a weakly supervised model (only those have a classifier)");
   for (const [k, v] of Object.entries(c.weights))
     if (!(v >= 0 && Number.isFinite(v))) fail(`loss weight ${k} must be a non-negative number, got ${v}`);
 }
@@ -166,7 +174,7 @@ export function validateScoring(c: Scoring): void {
   if (!ANOMALY_MAPS.includes(c.anomalyMap))
     throw new Error(`CAVGA config: anomalyMap must be one of ${ANOMALY_MAPS.join(', ')}, got '${c.anomalyMap}'`);
   if (!IMAGE_SCORES.includes(c.imageScore))
-    throw new Error(`CAVGA config: imageScore must be 'mean-error' or 'map-max', got '${c.imageScore}'`);
+    throw new Error(`CAVGA config: imageScore must be one of ${IMAGE_SCORES.join(', ')}, got '${c.imageScore}'`);
   if (!(c.errorSmoothing >= 0 && c.errorSmoothing <= 16))
     throw new Error(`CAVGA config: errorSmoothing must be a sigma from 0 to 16 pixels, got ${c.errorSmoothing}`);
   if (!(c.attentionExponent >= 0 && c.attentionExponent <= 16))

@@ -29,7 +29,7 @@ const scoringTable = (defaultOf: (key: keyof Scoring) => string): SettingTable =
   'image-score': {
     type: 'string',
     choices: IMAGE_SCORES,
-    help: `image score: mean |x - x_hat| (the paper) or the map's maximum ${defaultOf('imageScore')}`,
+    help: `image score: mean |x - x_hat| (the paper), the map's maximum, or the classifier's anomalous-class probability (weakly supervised; the paper's) ${defaultOf('imageScore')}`,
   },
   'error-smoothing': {
     type: 'number',
@@ -81,9 +81,25 @@ export const cavgaSettings: SettingTable = {
     type: 'number',
     default: shortTraining.weights.adversarial,
     min: 0,
-    help: 'weight of the adversarial loss (the paper: 1)',
+    help: 'weight of the adversarial loss, 0 to drop the discriminator and its update (the paper: 1)',
   },
-  'w-ae': { type: 'number', min: 0, help: "weight of the attention expansion loss (default: the paper's 0.01)" },
+  'w-ae': {
+    type: 'number',
+    min: 0,
+    help: "weight of the attention expansion loss, 0 to drop it and Grad-CAM from training (default: the paper's 0.01)",
+  },
+  'flat-latent': {
+    type: 'string',
+    choices: ['yes', 'no'],
+    default: 'no',
+    help: 'a flat latent vector instead of the convolutional latent map (an ablation)',
+  },
+  'gradcam-gradient': {
+    type: 'string',
+    choices: ['exact', 'first-order'],
+    default: 'exact',
+    help: 'attention losses differentiated through the Grad-CAM weights alpha (exact, second order) or with alpha held constant',
+  },
   'gradcam-score': {
     type: 'string',
     choices: ['squared-norm', 'sum'],
@@ -100,7 +116,11 @@ export const cavgaSettings: SettingTable = {
       `(default: ${yesNo(shortTraining[key])}${key === 'anomalyMap' ? "; the baselines: their papers' maps" : key === 'imageScore' ? '; the baselines: mean-error' : ''})`,
   ),
   'w-cls': { type: 'number', min: 0, help: 'weight of the classification loss (weakly supervised)' },
-  'w-cga': { type: 'number', min: 0, help: 'weight of the complementary guided attention loss (weakly supervised)' },
+  'w-cga': {
+    type: 'number',
+    min: 0,
+    help: 'weight of the complementary guided attention loss, 0 to drop it (weakly supervised)',
+  },
 };
 
 const unsupervisedOnly = (c: CavgaConfig) =>
@@ -121,6 +141,7 @@ const USED_BY: Record<string, (c: CavgaConfig) => string | null> = {
   'w-kl': (c) => (c.variational ? null : 'it is a plain autoencoder (no KL term)'),
   'logvar-bias': (c) => (c.variational ? null : 'it is a plain autoencoder (no logvar head)'),
   'gradcam-score': unsupervisedOnly,
+  'gradcam-gradient': (c) => (c.attentionLoss ? null : 'it has no attention loss'),
 };
 
 /** Why `setting` (one of cavgaSettings) does nothing for `model`, or null when it applies. */
@@ -137,7 +158,9 @@ export function scoringOf(v: Settings, defaults: Scoring): Scoring {
   const scaled = SCORING_MAPS.includes(anomalyMap);
   return {
     anomalyMap,
-    imageScore: (v['image-score'] as ImageScore | undefined) ?? (scaled ? defaults.imageScore : 'mean-error'),
+    imageScore:
+      (v['image-score'] as ImageScore | undefined) ??
+      (scaled || defaults.imageScore === 'classifier' ? defaults.imageScore : 'mean-error'),
     errorSmoothing: (v['error-smoothing'] as number | undefined) ?? defaults.errorSmoothing,
     attentionExponent: (v['attention-exponent'] as number | undefined) ?? defaults.attentionExponent,
     standardize: v.standardize === undefined ? defaults.standardize && scaled : v.standardize === 'yes',
@@ -158,7 +181,13 @@ export function cavgaSavedConfig(model: ModelName, input: DetectorInput, values:
   set('attentionExpansion', 'w-ae');
   set('classification', 'w-cls');
   set('guidedAttention', 'w-cga');
+  // A zero weight drops its term's work too: the discriminator's update, or the Grad-CAM passes of the attention loss.
+  const attentionWeight = base.supervision === 'weakly' ? weights.guidedAttention : weights.attentionExpansion;
   const cavga = presetConfig(model, {
+    adversarialLoss: base.adversarialLoss && weights.adversarial > 0,
+    attentionLoss: base.attentionLoss && attentionWeight > 0,
+    flatLatent: v['flat-latent'] === 'yes',
+    secondOrderAttention: v['gradcam-gradient'] === 'exact',
     imageSize: input.imageSize,
     channels: input.channels,
     width: v.width as number,
