@@ -225,12 +225,13 @@ export const shortTraining = {
   lr: 1e-3,
   logvarBias: -6,
   gradCamScore: 'squared-norm',
+  adversarialLoss: false,
   anomalyMap: 'error',
   imageScore: 'map-max',
-  errorSmoothing: 1,
+  errorSmoothing: 2,
   attentionExponent: 1,
   standardize: true,
-  weights: { kl: 0.01, adversarial: 0.001 },
+  weights: { kl: 0.01, adversarial: 0 },
 } satisfies CavgaOverrides;
 
 export function presetConfig(name: string, overrides: CavgaOverrides = {}): CavgaConfig {

@@ -52,6 +52,28 @@ function yesNo(value: unknown): unknown {
   return value === true ? 'yes' : value === false ? 'no' : value;
 }
 
+/**
+ * Named presets, one per kind of data: `cavga train --preset <name>` fills each option of the table that the command
+ * line does not give (option names as on the command line, values as they parse). docs/cavga.md gives each one's
+ * measurements.
+ */
+export const PRESETS: Record<string, { help: string; options: Settings }> = {
+  textures: {
+    help: 'repeating surfaces (fabric, wood, tiles, perforated sheet): 100 steps, no discriminator, error sigma 2',
+    options: { steps: 100, 'w-adv': 0, 'error-smoothing': 2 },
+  },
+  objects: {
+    help: 'one part on a plain background (washer, screw): 200 steps, no discriminator, error sigma 2',
+    options: { steps: 200, 'w-adv': 0, 'error-smoothing': 2 },
+  },
+};
+
+/** `values` with the options of their --preset (if any) filled in where not `given`. */
+export function applyPreset(values: Settings, given: readonly string[]): void {
+  const preset = values.preset === undefined ? undefined : PRESETS[values.preset as string];
+  for (const [name, value] of Object.entries(preset?.options ?? {})) if (!given.includes(name)) values[name] = value;
+}
+
 /** What a trained CAVGA model's scoring may change to (`cavga eval`). */
 export const cavgaScoringSettings = scoringTable(() => "(default: the checkpoint's)");
 

@@ -16,6 +16,7 @@ import { calibrateOn, evaluateDetector, fitAndEvaluate, type CategoryEvaluation 
 import type { BaselineMetrics, CategoryMetrics } from '../anomaly/report/metrics.ts';
 import type { Dataset } from '../anomaly/data/dataset.ts';
 import { BASELINES, createDetector, DETECTORS, detectorKind, everySetting } from '../detectors.ts';
+import { applyPreset, PRESETS } from '../cavga/settings.ts';
 import { helpText, parseOptions, refuseInapplicable, UsageError, type OptionTable, type Parsed } from './args.ts';
 import {
   DATASETS,
@@ -52,6 +53,13 @@ const common: OptionTable = {
   },
   'image-size': { type: 'integer', default: 64, min: 16, help: 'image side (a multiple of 16)' },
   channels: { type: 'integer', default: 3, min: 1, help: 'image channels, 1 or 3' },
+  preset: {
+    type: 'string',
+    choices: Object.keys(PRESETS),
+    help: `settings for a kind of data, filling the options not given: ${Object.entries(PRESETS)
+      .map(([name, p]) => `${name} (${p.help})`)
+      .join(', ')}`,
+  },
   'convert-channels': {
     type: 'boolean',
     help: 'convert images of the other channel count: gray to RGB by repetition, RGB to gray by luminance',
@@ -60,7 +68,7 @@ const common: OptionTable = {
 /** The options of models trained by steps. */
 const stepOptions: OptionTable = {
   'batch-size': { type: 'integer', default: 16, min: 1, help: 'images per step' },
-  steps: { type: 'integer', default: 200, min: 1, help: 'training steps per category' },
+  steps: { type: 'integer', default: 100, min: 1, help: 'training steps per category' },
   epochs: { type: 'number', min: 0, help: 'train for this many epochs instead of --steps' },
   'checkpoint-every': { type: 'integer', default: 50, min: 1, help: 'steps between checkpoints' },
 };
@@ -183,6 +191,7 @@ export async function train(argv: string[]): Promise<number> {
     console.log(helpText('train', trainSummary, trainOptions));
     return 0;
   }
+  applyPreset(v, given);
   const model = v.model as string;
   const kind = detectorKind(model);
   const stepped = kind.training === 'steps';
@@ -215,6 +224,7 @@ export async function train(argv: string[]): Promise<number> {
     dataset,
     data: v.data ?? null,
     categories: v.categories ?? null,
+    preset: v.preset ?? null,
     dataSeed: v['data-seed'],
     maxTrain: v['max-train'] ?? null,
     maxTest: v['max-test'] ?? null,

@@ -31,7 +31,8 @@ const checkpointValues = (path: string) => decodeSafetensors(readFileSync(path),
 describe('cavga CLI', () => {
   it('train writes the run folder: checkpoint, config, per-step metrics, pictures, metrics tables, HTML report', () => {
     const out = join(work, 'run');
-    const r = cavga(['train', ...tiny, '--steps', '6', '--out', out]);
+    // With the adversarial term (the default leaves it out), so that every loss term is logged.
+    const r = cavga(['train', ...tiny, '--steps', '6', '--w-adv', '0.001', '--out', out]);
     expect(r.code, r.err).toBe(0);
     // The test set: 30 of the 40 normal and 28 of the 40 defective test images (the rest validate).
     expect(r.out).toMatch(/\| weave \| 58 \| 28 \|/);
