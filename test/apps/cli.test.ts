@@ -131,7 +131,7 @@ describe('cavga CLI', () => {
     expect(existsSync(join(evalOut, 'report.html'))).toBe(true);
     // The checkpoint's own scoring, with the calibration it was saved with (nothing recalibrated).
     expect(readFileSync(join(evalOut, 'report.html'), 'utf8')).toMatch(
-      /anomalyMap&#34;:&#34;error&#34;,&#34;imageScore&#34;:&#34;map-max&#34;,&#34;errorSmoothing&#34;:1,&#34;attentionExponent&#34;:1,&#34;standardize&#34;:true/,
+      /anomalyMap&#34;:&#34;error&#34;,&#34;imageScore&#34;:&#34;map-max&#34;,&#34;errorSmoothing&#34;:2,&#34;attentionExponent&#34;:1,&#34;standardize&#34;:true/,
     );
     expect(e.out).not.toMatch(/calibrated on/);
     // Other standardised scoring needs statistics of its own, from the category's training images.
