@@ -20,11 +20,16 @@ export async function calibrate(
   const latents: Tensor[] = []; // [n, d] each, small: read once the maps are
   function* rawMaps() {
     for (const images of batches) {
-      const { raw, reconstruction, meanError, mu, attention } = rawAnalysis(model, images, scoring, false);
+      const { raw, reconstruction, meanError, mu, anomalyProbability, attention } = rawAnalysis(
+        model,
+        images,
+        scoring,
+        false,
+      );
       if (model.latentCalibration) latents.push(mu);
       else mu.dispose();
       yield raw; // read and disposed by fit() before this generator resumes
-      for (const t of [images, reconstruction, meanError, attention]) t?.dispose();
+      for (const t of [images, reconstruction, meanError, anomalyProbability, attention]) t?.dispose();
     }
   }
   const used = await model.calibration.fit(rawMaps());

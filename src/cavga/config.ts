@@ -21,12 +21,13 @@ export type GradCamScore = 'sum' | 'squared-norm';
 export const ANOMALY_MAPS = ['attention', 'attention-abs', 'error', 'ssim', 'attention-error'] as const;
 export type AnomalyMap = (typeof ANOMALY_MAPS)[number];
 /**
- * An image's score: mean |x - x_hat| (the paper); the maximum of the anomaly map before its per-image scaling; or
+ * An image's score: mean |x - x_hat| (the paper's unsupervised score); the maximum of the anomaly map before its
+ * per-image scaling; the classifier's probability of the anomalous class (the paper's weakly supervised score); or
  * 'error-latent', for whole-image anomalies such as a wrong digit: log(sum (x - x_hat)^2 / sum((x + 1)/2 + (x_hat + 1)/2))
  * + log(d^2) / 2, the squared error relative to the brightness (ink) of the image and its reconstruction, plus the log of
  * the Mahalanobis distance of mu from the normal images' latent means (latent-calibration.ts; flat latent only).
  */
-export const IMAGE_SCORES = ['mean-error', 'map-max', 'error-latent'] as const;
+export const IMAGE_SCORES = ['mean-error', 'map-max', 'classifier', 'error-latent'] as const;
 export type ImageScore = (typeof IMAGE_SCORES)[number];
 /** The test-time choices, which `cavga eval` may change for a trained model. */
 export interface Scoring {
@@ -84,9 +85,11 @@ export interface CavgaConfig extends Scoring {
   width: number;
   /** Ablation: a flat latent vector instead of a convolutional map. */
   flatLatent: boolean;
-  /** Ablations: drop L_ae / L_cga, or the adversarial term. */
+  /** Ablations: drop L_ae / L_cga, or the adversarial term (and with it the discriminator's update). */
   attentionLoss: boolean;
   adversarialLoss: boolean;
+  /** Exact Grad-CAM in training: the attention losses differentiated through alpha (second order); false: alpha held constant. */
+  secondOrderAttention: boolean;
   /** false: a plain autoencoder (z = mu, no KL, no noise), for the AE baselines. */
   variational: boolean;
   reconstructionLoss: 'mse' | 'ssim';
@@ -125,6 +128,7 @@ export function cavgaConfig(overrides: CavgaOverrides = {}): CavgaConfig {
     flatLatent: false,
     attentionLoss: true,
     adversarialLoss: true,
+    secondOrderAttention: true,
     variational: true,
     reconstructionLoss: 'mse',
     anomalyMap: 'attention',
@@ -170,6 +174,8 @@ export function validateConfig(c: CavgaConfig): void {
     fail(`lrSchedule must be one of ${LR_SCHEDULES.join(', ')}, got '${c.lrSchedule}'`);
   validateScoring(c);
   requireFlatLatentFor(c, c);
+  if (c.imageScore === 'classifier' && c.supervision !== 'weakly')
+    fail("imageScore 'classifier' needs a weakly supervised model (only those have a classifier)");
   for (const [k, v] of Object.entries(c.weights))
     if (!(v >= 0 && Number.isFinite(v))) fail(`loss weight ${k} must be a non-negative number, got ${v}`);
 }
@@ -241,12 +247,13 @@ export const shortTraining = {
   lr: 1e-3,
   logvarBias: -6,
   gradCamScore: 'squared-norm',
+  adversarialLoss: false,
   anomalyMap: 'error',
   imageScore: 'map-max',
-  errorSmoothing: 1,
+  errorSmoothing: 2,
   attentionExponent: 1,
   standardize: true,
-  weights: { kl: 0.01, adversarial: 0.001 },
+  weights: { kl: 0.01, adversarial: 0 },
 } satisfies CavgaOverrides;
 
 export function presetConfig(name: string, overrides: CavgaOverrides = {}): CavgaConfig {

@@ -1,5 +1,7 @@
-// Test-time analysis (docs/cavga-spec.md, "Test protocol"). The image score is mean |x - x_hat| with z = mu (the paper), the
-// maximum of the anomaly map, or the relative error combined with mu's distance from the normal images' ('error-latent'); the localisation map, up-sampled to the input, is 1 - A for unsupervised CAVGA, A_a for
+// Test-time analysis (docs/cavga-spec.md, "Test protocol"). The image score is mean |x - x_hat| with z = mu (the paper),
+// the maximum of the anomaly map, a weakly supervised model's probability of the anomalous class (the paper's score for
+// CAVGA-Dw / -Rw), or the relative error combined with mu's distance from the normal images' ('error-latent'); the
+// localisation map, up-sampled to the input, is 1 - A for unsupervised CAVGA, A_a for
 // the weakly supervised one, |A| for ADVAE, the reconstruction error or 1 - SSIM for the autoencoder baselines, or the
 // smoothed reconstruction error weighted by CAVGA's attention map ('attention-error'). Maps that keep the error's scale
 // can be standardised per pixel by the model's calibration on normal training images (anomaly/pixel-calibration.ts).
@@ -16,7 +18,9 @@ import {
   mul,
   mulScalar,
   pow,
+  reshape,
   rsubScalar,
+  sigmoid,
   slice,
   square,
   sub,
@@ -45,6 +49,8 @@ export interface RawAnalysis {
   meanError: Tensor;
   /** The latent mean [n, ...] the reconstruction decodes. */
   mu: Tensor;
+  /** A weakly supervised model's probability of the anomalous class, softmax(s_n, s_a)_a = sigmoid(s_a - s_n) [n]; else null. */
+  anomalyProbability: Tensor | null;
   attention: Tensor | null;
   /** [n, 1, s, s], higher is more anomalous; for the attention maps already in [0, 1]. */
   raw: Tensor;
@@ -73,8 +79,12 @@ export function rawAnalysis(model: Cavga, images: Tensor, scoring: Scoring, pict
   model.eval();
   const c = model.config;
   const { anomalyMap } = scoring;
+  if (scoring.imageScore === 'classifier' && c.supervision !== 'weakly')
+    throw new Error("CAVGA: image score 'classifier' needs a weakly supervised model (only those have a classifier)");
   return tidy(() => {
     const { features, mu } = model.encode(images);
+    const weakly = c.supervision === 'weakly';
+    const logits = weakly ? model.classify(mu) : null;
     const reconstruction = noGrad(() => model.decode(detach(mu)));
     const error = noGrad(() => abs(sub(images, reconstruction)));
     let attention: Tensor | null = null;
@@ -86,12 +96,10 @@ export function rawAnalysis(model: Cavga, images: Tensor, scoring: Scoring, pict
       anomalyMap === 'attention-error'
     ) {
       // Grad-CAM needs the graph from F to the score, so the encoder ran with recording on.
-      const target =
-        c.supervision === 'weakly' ? sum(slice(model.classify(mu), 1, 1, 2)) : latentScore(mu, c.gradCamScore);
+      const target = logits ? sum(slice(logits, 1, 1, 2)) : latentScore(mu, c.gradCamScore);
       const cam = gradCam(features, target, { normalize: c.attentionNorm, absolute: anomalyMap === 'attention-abs' });
       attention = detach(upsampleAttention(cam.attention, c.imageSize));
-      attentionMap =
-        c.supervision === 'weakly' || anomalyMap === 'attention-abs' ? attention : rsubScalar(attention, 1);
+      attentionMap = weakly || anomalyMap === 'attention-abs' ? attention : rsubScalar(attention, 1);
     }
     return noGrad(() => {
       const raw =
@@ -105,7 +113,17 @@ export function rawAnalysis(model: Cavga, images: Tensor, scoring: Scoring, pict
                   smoothedError(error, scoring.errorSmoothing),
                   attentionWeight(attentionMap!, scoring.attentionExponent),
                 );
-      return { reconstruction, meanError: mean(error, [1, 2, 3]), mu: detach(mu), attention, raw: detach(raw) };
+      const anomalyProbability = logits
+        ? detach(sigmoid(reshape(sub(slice(logits, 1, 1, 2), slice(logits, 1, 0, 1)), [images.shape[0]])))
+        : null;
+      return {
+        reconstruction,
+        meanError: mean(error, [1, 2, 3]),
+        mu: detach(mu),
+        anomalyProbability,
+        attention,
+        raw: detach(raw),
+      };
     });
   });
 }
@@ -136,7 +154,7 @@ export function analyze(model: Cavga, images: Tensor, scoring: Scoring = model.c
     );
   }
   return tidy(() => {
-    const { reconstruction, meanError, mu, attention, raw } = rawAnalysis(model, images, scoring);
+    const { reconstruction, meanError, mu, anomalyProbability, attention, raw } = rawAnalysis(model, images, scoring);
     return noGrad(() => {
       const standardised = scoring.standardize ? model.calibration.forward(raw) : raw;
       const score =
@@ -144,7 +162,9 @@ export function analyze(model: Cavga, images: Tensor, scoring: Scoring = model.c
           ? max(standardised, [1, 2, 3])
           : scoring.imageScore === 'error-latent'
             ? errorLatentScore(model, images, reconstruction, mu)
-            : meanError;
+            : scoring.imageScore === 'classifier'
+              ? anomalyProbability!
+              : meanError;
       // The attention maps are in [0, 1] already; the others are scaled per image or by the calibration.
       const map = scoring.standardize
         ? model.calibration.scale(standardised)

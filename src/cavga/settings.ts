@@ -30,7 +30,7 @@ const scoringTable = (defaultOf: (key: keyof Scoring) => string): SettingTable =
   'image-score': {
     type: 'string',
     choices: IMAGE_SCORES,
-    help: `image score: mean |x - x_hat| (the paper), the map's maximum, or the relative error with mu's distance from normal images' (flat latent) ${defaultOf('imageScore')}`,
+    help: `image score: mean |x - x_hat| (the paper), the map's maximum, the classifier's anomalous-class probability (weakly supervised; the paper's), or the relative error with mu's distance from normal images' (flat latent) ${defaultOf('imageScore')}`,
   },
   'error-smoothing': {
     type: 'number',
@@ -52,6 +52,48 @@ const scoringTable = (defaultOf: (key: keyof Scoring) => string): SettingTable =
 function yesNo(value: unknown): unknown {
   return value === true ? 'yes' : value === false ? 'no' : value;
 }
+
+/**
+ * Named presets, one per kind of data: `cavga train --preset <name>` fills each option of the table that the command
+ * line does not give (option names as on the command line, values as they parse). docs/cavga.md gives each one's
+ * measurements.
+ */
+export const PRESETS: Record<string, { help: string; options: Settings }> = {
+  textures: {
+    help: 'repeating surfaces (fabric, wood, tiles, perforated sheet): 100 steps, no discriminator, error sigma 2',
+    options: { steps: 100, 'w-adv': 0, 'error-smoothing': 2 },
+  },
+  objects: {
+    help: 'one part on a plain background (washer, screw): 200 steps, no discriminator, error sigma 2',
+    options: { steps: 200, 'w-adv': 0, 'error-smoothing': 2 },
+  },
+  'small-gray': {
+    help: 'small gray images of one centred object (MNIST-like; docs/cavga.md, "MNIST one-class"): 32 px, flat latent, 400 steps of cosine lr, the error-latent score',
+    options: {
+      'image-size': 32,
+      channels: 1,
+      'batch-size': 16,
+      steps: 400,
+      width: 16,
+      'latent-channels': 32,
+      'flat-latent': 'yes',
+      'w-adv': 0,
+      lr: 1e-3,
+      'lr-schedule': 'cosine',
+      'w-kl': 0.01,
+      'w-ae': 0.01,
+      'logvar-bias': -6,
+      'gradcam-score': 'squared-norm',
+      'image-score': 'error-latent',
+      'anomaly-map': 'error',
+      'error-smoothing': 1,
+      standardize: 'yes',
+    },
+  },
+};
+
+/** The preset a kind of dataset gets when `--preset` is not given. */
+export const DATASET_PRESETS: Record<string, string> = { mnist: 'small-gray' };
 
 /** What a trained CAVGA model's scoring may change to (`cavga eval`). */
 export const cavgaScoringSettings = scoringTable(() => "(default: the checkpoint's)");
@@ -77,16 +119,6 @@ export const cavgaSettings: SettingTable = {
     default: 'constant',
     help: 'learning rate over the steps: constant, or a cosine decay to 0 at the last step',
   },
-  'flat-latent': {
-    type: 'string',
-    choices: ['yes', 'no'],
-    help: "a flat latent vector (linear head) instead of the latent map (default: the model's; CAVGA's: no)",
-  },
-  'adversarial-loss': {
-    type: 'string',
-    choices: ['yes', 'no'],
-    help: "train with the discriminator's adversarial loss (default: the model's; CAVGA's: yes)",
-  },
   'w-recon': { type: 'number', min: 0, help: 'weight of the VAE loss' },
   'w-kl': {
     type: 'number',
@@ -98,9 +130,24 @@ export const cavgaSettings: SettingTable = {
     type: 'number',
     default: shortTraining.weights.adversarial,
     min: 0,
-    help: 'weight of the adversarial loss (the paper: 1)',
+    help: 'weight of the adversarial loss, 0 to drop the discriminator and its update (the paper: 1)',
   },
-  'w-ae': { type: 'number', min: 0, help: "weight of the attention expansion loss (default: the paper's 0.01)" },
+  'w-ae': {
+    type: 'number',
+    min: 0,
+    help: "weight of the attention expansion loss, 0 to drop it and Grad-CAM from training (default: the paper's 0.01)",
+  },
+  'flat-latent': {
+    type: 'string',
+    choices: ['yes', 'no'],
+    help: "a flat latent vector (linear head) instead of the latent map (default: the model's; CAVGA's: no)",
+  },
+  'gradcam-gradient': {
+    type: 'string',
+    choices: ['exact', 'first-order'],
+    default: 'exact',
+    help: 'attention losses differentiated through the Grad-CAM weights alpha (exact, second order) or with alpha held constant',
+  },
   'gradcam-score': {
     type: 'string',
     choices: ['squared-norm', 'sum'],
@@ -117,7 +164,11 @@ export const cavgaSettings: SettingTable = {
       `(default: ${yesNo(shortTraining[key])}${key === 'anomalyMap' ? "; the baselines: their papers' maps" : key === 'imageScore' ? '; the baselines: mean-error' : ''})`,
   ),
   'w-cls': { type: 'number', min: 0, help: 'weight of the classification loss (weakly supervised)' },
-  'w-cga': { type: 'number', min: 0, help: 'weight of the complementary guided attention loss (weakly supervised)' },
+  'w-cga': {
+    type: 'number',
+    min: 0,
+    help: 'weight of the complementary guided attention loss, 0 to drop it (weakly supervised)',
+  },
 };
 
 const unsupervisedOnly = (c: CavgaConfig) =>
@@ -138,6 +189,7 @@ const USED_BY: Record<string, (c: CavgaConfig) => string | null> = {
   'w-kl': (c) => (c.variational ? null : 'it is a plain autoencoder (no KL term)'),
   'logvar-bias': (c) => (c.variational ? null : 'it is a plain autoencoder (no logvar head)'),
   'gradcam-score': unsupervisedOnly,
+  'gradcam-gradient': (c) => (c.attentionLoss ? null : 'it has no attention loss'),
 };
 
 /** Why `setting` (one of cavgaSettings) does nothing for `model`, or null when it applies. */
@@ -154,7 +206,9 @@ export function scoringOf(v: Settings, defaults: Scoring): Scoring {
   const scaled = SCORING_MAPS.includes(anomalyMap);
   return {
     anomalyMap,
-    imageScore: (v['image-score'] as ImageScore | undefined) ?? (scaled ? defaults.imageScore : 'mean-error'),
+    imageScore:
+      (v['image-score'] as ImageScore | undefined) ??
+      (scaled || defaults.imageScore === 'classifier' ? defaults.imageScore : 'mean-error'),
     errorSmoothing: (v['error-smoothing'] as number | undefined) ?? defaults.errorSmoothing,
     attentionExponent: (v['attention-exponent'] as number | undefined) ?? defaults.attentionExponent,
     standardize: v.standardize === undefined ? defaults.standardize && scaled : v.standardize === 'yes',
@@ -175,10 +229,13 @@ export function cavgaSavedConfig(model: ModelName, input: DetectorInput, values:
   set('attentionExpansion', 'w-ae');
   set('classification', 'w-cls');
   set('guidedAttention', 'w-cga');
-  const yes = (setting: string) => (v[setting] === undefined ? undefined : v[setting] === 'yes');
+  // A zero weight drops its term's work too: the discriminator's update, or the Grad-CAM passes of the attention loss.
+  const attentionWeight = base.supervision === 'weakly' ? weights.guidedAttention : weights.attentionExpansion;
   const cavga = presetConfig(model, {
-    ...(yes('flat-latent') !== undefined && { flatLatent: yes('flat-latent') }),
-    ...(yes('adversarial-loss') !== undefined && { adversarialLoss: yes('adversarial-loss') }),
+    adversarialLoss: base.adversarialLoss && weights.adversarial > 0,
+    attentionLoss: base.attentionLoss && attentionWeight > 0,
+    ...(v['flat-latent'] !== undefined && { flatLatent: v['flat-latent'] === 'yes' }),
+    secondOrderAttention: v['gradcam-gradient'] === 'exact',
     lrSchedule: v['lr-schedule'] as LrSchedule,
     imageSize: input.imageSize,
     channels: input.channels,
@@ -193,35 +250,3 @@ export function cavgaSavedConfig(model: ModelName, input: DetectorInput, values:
   });
   return { cavga, seed: input.seed };
 }
-
-/**
- * Settings for a kind of data, chosen on its validation split (docs/cavga.md): `cavga train --preset NAME` fills every
- * option the command line leaves out and the model takes, named as the options. A preset names the whole recipe, so a
- * later change of a default does not change it.
- */
-export const DATA_PRESETS: Record<string, Settings> = {
-  // Small gray images of one centred object (MNIST-like; docs/cavga.md, "MNIST one-class").
-  'small-gray': {
-    'image-size': 32,
-    channels: 1,
-    'batch-size': 16,
-    steps: 400,
-    width: 16,
-    'latent-channels': 32,
-    'flat-latent': 'yes',
-    'adversarial-loss': 'no',
-    lr: 1e-3,
-    'lr-schedule': 'cosine',
-    'w-kl': 0.01,
-    'w-ae': 0.01,
-    'logvar-bias': -6,
-    'gradcam-score': 'squared-norm',
-    'image-score': 'error-latent',
-    'anomaly-map': 'error',
-    'error-smoothing': 1,
-    standardize: 'yes',
-  },
-};
-
-/** The preset a kind of dataset gets when `--preset` is not given. */
-export const DATASET_PRESETS: Record<string, string> = { mnist: 'small-gray' };

@@ -26,7 +26,7 @@ import { lrFactor, type TrainingProgress } from '../anomaly/lr-schedule.ts';
 import type { StepLosses } from '../anomaly/detector.ts';
 
 export interface ObjectiveOptions {
-  /** Differentiate the attention losses through alpha (default true; false only to show what that changes). */
+  /** Differentiate the attention losses through alpha (default: the config's secondOrderAttention). */
   secondOrder?: boolean;
   /** Runs once the reconstruction exists and before the discriminator scores it: the trainer's discriminator update. */
   beforeAdversarial?: (xHat: Tensor) => void;
@@ -61,7 +61,7 @@ export function generatorObjective(
     terms.adversarial = generatorAdversarialLoss(model.discriminator.forward(xHat));
     total = add(total, mulScalar(terms.adversarial, w.adversarial));
   }
-  const createGraph = options.secondOrder ?? true;
+  const createGraph = options.secondOrder ?? c.secondOrderAttention;
   if (c.supervision === 'unsupervised' && c.attentionLoss) {
     const { attention } = gradCam(features, latentScore(mu, c.gradCamScore), {
       createGraph,

@@ -16,6 +16,7 @@ import { calibrateOn, evaluateDetector, fitAndEvaluate, type CategoryEvaluation 
 import type { BaselineMetrics, CategoryMetrics } from '../anomaly/report/metrics.ts';
 import type { Dataset } from '../anomaly/data/dataset.ts';
 import { BASELINES, createDetector, DETECTORS, detectorKind, everySetting } from '../detectors.ts';
+import { DATASET_PRESETS, PRESETS } from '../cavga/settings.ts';
 import { helpText, parseOptions, refuseInapplicable, UsageError, type OptionTable, type Parsed } from './args.ts';
 import {
   DATASETS,
@@ -26,7 +27,6 @@ import {
   type DataOptions,
   type DatasetKind,
 } from './data-source.ts';
-import { DATA_PRESETS, DATASET_PRESETS } from '../cavga/settings.ts';
 import { resumeDetector, saveDetector } from './model-files.ts';
 import { appendOutput, checkOutputFolder, makeFolder, writeOutput } from './output-files.ts';
 import { picturesPng, writeReport } from './report-files.ts';
@@ -53,6 +53,15 @@ const common: OptionTable = {
   },
   'image-size': { type: 'integer', default: 64, min: 16, help: 'image side (a multiple of 16)' },
   channels: { type: 'integer', default: 3, min: 1, help: 'image channels, 1 or 3' },
+  preset: {
+    type: 'string',
+    choices: [...Object.keys(PRESETS), 'none'],
+    help: `settings for a kind of data, filling the options not given: ${Object.entries(PRESETS)
+      .map(([name, p]) => `${name} (${p.help})`)
+      .join(', ')}; default ${Object.entries(DATASET_PRESETS)
+      .map(([dataset, preset]) => `${preset} for --dataset ${dataset}`)
+      .join(', ')}, none otherwise`,
+  },
   'convert-channels': {
     type: 'boolean',
     help: 'convert images of the other channel count: gray to RGB by repetition, RGB to gray by luminance',
@@ -61,7 +70,7 @@ const common: OptionTable = {
 /** The options of models trained by steps. */
 const stepOptions: OptionTable = {
   'batch-size': { type: 'integer', default: 16, min: 1, help: 'images per step' },
-  steps: { type: 'integer', default: 200, min: 1, help: 'training steps per category' },
+  steps: { type: 'integer', default: 100, min: 1, help: 'training steps per category' },
   epochs: { type: 'number', min: 0, help: 'train for this many epochs instead of --steps' },
   'checkpoint-every': { type: 'integer', default: 50, min: 1, help: 'steps between checkpoints' },
 };
@@ -86,13 +95,6 @@ const run: OptionTable = {
     choices: ['true', 'false'],
     default: 'true',
     help: `fit and score the baselines (${BASELINES.join(', ')}) beside the model on the same images`,
-  },
-  preset: {
-    type: 'string',
-    choices: [...Object.keys(DATA_PRESETS), 'none'],
-    help: `settings for a kind of data, filling the options not given (default: ${Object.entries(DATASET_PRESETS)
-      .map(([dataset, preset]) => `${preset} for --dataset ${dataset}`)
-      .join(', ')}, none otherwise)`,
   },
   out: { type: 'string', help: 'run folder (default runs/<model>-<dataset>)' },
   resume: {
@@ -185,14 +187,14 @@ function whyNot(name: string, kind: DetectorKind, model: string, dataset: Datase
 }
 
 /**
- * Fills the options not given with the run's preset (`--preset`, else its dataset's default; DATA_PRESETS), those of
+ * Fills the options not given with the run's preset (`--preset`, else its dataset's default; PRESETS), those of
  * them the model takes (a baseline takes a preset's image size, not CAVGA's settings). Returns the preset's name.
  */
 export function applyPreset(v: Parsed, given: string[]): string {
   const [model, dataset] = [v.model as string, v.dataset as DatasetKind];
   const kind = detectorKind(model);
   const preset = (v.preset as string | undefined) ?? DATASET_PRESETS[dataset] ?? 'none';
-  for (const [name, value] of Object.entries(DATA_PRESETS[preset] ?? {}))
+  for (const [name, value] of Object.entries(PRESETS[preset]?.options ?? {}))
     if (!given.includes(name) && !whyNot(name, kind, model, dataset)) v[name] = value;
   return preset;
 }

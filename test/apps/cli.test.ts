@@ -32,7 +32,8 @@ const checkpointValues = (path: string) => decodeSafetensors(readFileSync(path),
 describe('cavga CLI', () => {
   it('train writes the run folder: checkpoint, config, per-step metrics, pictures, metrics tables, HTML report', () => {
     const out = join(work, 'run');
-    const r = cavga(['train', ...tiny, '--steps', '6', '--out', out]);
+    // With the adversarial term (the default leaves it out), so that every loss term is logged.
+    const r = cavga(['train', ...tiny, '--steps', '6', '--w-adv', '0.001', '--out', out]);
     expect(r.code, r.err).toBe(0);
     // The test set: 30 of the 40 normal and 28 of the 40 defective test images (the rest validate).
     expect(r.out).toMatch(/\| weave \| 58 \| 28 \|/);
@@ -131,7 +132,7 @@ describe('cavga CLI', () => {
     expect(existsSync(join(evalOut, 'report.html'))).toBe(true);
     // The checkpoint's own scoring, with the calibration it was saved with (nothing recalibrated).
     expect(readFileSync(join(evalOut, 'report.html'), 'utf8')).toMatch(
-      /anomalyMap&#34;:&#34;error&#34;,&#34;imageScore&#34;:&#34;map-max&#34;,&#34;errorSmoothing&#34;:1,&#34;attentionExponent&#34;:1,&#34;standardize&#34;:true/,
+      /anomalyMap&#34;:&#34;error&#34;,&#34;imageScore&#34;:&#34;map-max&#34;,&#34;errorSmoothing&#34;:2,&#34;attentionExponent&#34;:1,&#34;standardize&#34;:true/,
     );
     expect(e.out).not.toMatch(/calibrated on/);
     // Other standardised scoring needs statistics of its own, from the category's training images.

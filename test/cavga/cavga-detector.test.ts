@@ -84,8 +84,8 @@ describe('CavgaDetector', () => {
       );
 
       detector.setScoring({ 'error-smoothing': 0 });
-      expect(detector.needsCalibration).toBe(true); // the statistics are of the map smoothed by sigma 1
-      detector.setScoring({ 'error-smoothing': 1 });
+      expect(detector.needsCalibration).toBe(true); // the statistics are of the map smoothed by the default sigma
+      detector.setScoring({ 'error-smoothing': shortTraining.errorSmoothing });
       expect(detector.needsCalibration).toBe(false);
       expect(() => detector.setScoring({ 'anomaly-map': 'attention', 'image-score': 'map-max' })).toThrow(
         /'map-max' needs an anomaly map that keeps the error's scale/,
@@ -93,7 +93,7 @@ describe('CavgaDetector', () => {
       expect(detector.scoring).toEqual({
         anomalyMap: 'error',
         imageScore: 'map-max',
-        errorSmoothing: 1,
+        errorSmoothing: shortTraining.errorSmoothing,
         attentionExponent: 1,
         standardize: true,
       });

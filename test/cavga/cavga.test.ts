@@ -50,6 +50,19 @@ const noiseFor = (model: Cavga, n: number) => {
   });
 };
 
+/** The first encoder weight's gradient with alpha held constant, and how far it is from the exact one (max |diff| / max |exact|). */
+async function secondOrderChange(model: Cavga, batch: ReturnType<typeof batchFor>, eps: Tensor) {
+  const encoderWeight = model.encoder.parameters()[0];
+  const exact = await grad(generatorObjective(model, batch, eps).total, encoderWeight)[0]!.data();
+  const firstOrder = await grad(
+    generatorObjective(model, batch, eps, { secondOrder: false }).total,
+    encoderWeight,
+  )[0]!.data();
+  const diff = Math.max(...Array.from(exact, (v, i) => Math.abs(v - firstOrder[i])));
+  const scale = Math.max(...Array.from(exact, Math.abs));
+  return { change: scale > 0 ? diff / scale : 0, firstOrder };
+}
+
 describe('CAVGA objectives: autograd against finite differences (float64, every parameter tensor)', () => {
   const cases: [string, CavgaOverrides][] = [
     ['unsupervised', {}],
@@ -69,6 +82,9 @@ describe('CAVGA objectives: autograd against finite differences (float64, every 
         const eps = noiseFor(model, 4);
         const params = model.generatorParameters();
         expect(params.length).toBeGreaterThan(10);
+        // L_cga takes part in the check: at least one normal image passes its indicator (the test below shows which).
+        if (config.supervision === 'weakly')
+          expect(await generatorObjective(model, batch, eps).guidedAttention!.item()).toBeGreaterThan(1e-3);
         await gradcheckParameters(() => generatorObjective(model, batch, eps).total, params, {
           elementsPerTensor: 6,
           atol: 1e-6,
@@ -78,6 +94,34 @@ describe('CAVGA objectives: autograd against finite differences (float64, every 
     });
   }
 
+  it('weakly supervised: L_cga is non-zero (a normal image passes its indicator) and its second-order path changes the gradient', async () => {
+    await withDevice('cpu', async () => {
+      const config = tiny({
+        supervision: 'weakly',
+        weights: { reconstruction: 0, adversarial: 0, attentionExpansion: 0, classification: 0, guidedAttention: 1 },
+      });
+      const model = new Cavga(config, new Generator(3));
+      const batch = batchFor(config, 4, 9);
+      const eps = noiseFor(model, 4);
+      // The images L_cga averages over: normal ones (label 0) that the classifier calls normal (s_n > s_a).
+      const z = model.reparameterize(...(({ mu, logvar }) => [mu, logvar] as const)(model.encode(batch.images)), eps);
+      const logits = await model.classify(z).data();
+      const labels = await batch.labels.data();
+      const passing = Array.from(labels).filter((label, i) => label === 0 && logits[2 * i] > logits[2 * i + 1]);
+      expect(passing.length).toBeGreaterThanOrEqual(1);
+      expect(await generatorObjective(model, batch, eps).guidedAttention!.item()).toBeGreaterThan(1e-3);
+      const { change, firstOrder } = await secondOrderChange(model, batch, eps);
+      expect(change).toBeGreaterThan(1e-3);
+      // The config's switch is the same first-order path.
+      const viaConfig = new Cavga({ ...config, secondOrderAttention: false }, new Generator(3));
+      const switched = await grad(
+        generatorObjective(viaConfig, batchFor(config, 4, 9), eps).total,
+        viaConfig.encoder.parameters()[0],
+      )[0]!.data();
+      expectClose(switched, firstOrder, 1e-12, 1e-15, 'secondOrderAttention: false');
+    });
+  });
+
   it('dropping the second-order path changes the gradient (so the check above would catch it)', async () => {
     await withDevice('cpu', async () => {
       const config = tiny({
@@ -86,15 +130,7 @@ describe('CAVGA objectives: autograd against finite differences (float64, every 
       const model = new Cavga(config, new Generator(3));
       const batch = batchFor(config, 4, 9);
       const eps = noiseFor(model, 4);
-      const encoderWeight = model.encoder.parameters()[0];
-      const exact = await grad(generatorObjective(model, batch, eps).total, encoderWeight)[0]!.data();
-      const firstOrder = await grad(
-        generatorObjective(model, batch, eps, { secondOrder: false }).total,
-        encoderWeight,
-      )[0]!.data();
-      const diff = Math.max(...Array.from(exact, (v, i) => Math.abs(v - firstOrder[i])));
-      const scale = Math.max(...Array.from(exact, Math.abs));
-      expect(diff / scale).toBeGreaterThan(1e-3);
+      expect((await secondOrderChange(model, batch, eps)).change).toBeGreaterThan(1e-3);
     });
   });
 });
