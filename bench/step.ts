@@ -136,8 +136,12 @@ export async function measureSize(
   { rounds, steps }: StepPlan,
   python: string | null,
 ): Promise<StepRow> {
+  // The issue's step, with the discriminator (w_adv 0.001, as bench/torch_cavga.py runs it), pinned here so that a
+  // change of cavga train's defaults (v2's drop the discriminator) does not change what the two sides time.
   const config = presetConfig('cavga-du', {
     ...shortTraining,
+    adversarialLoss: true,
+    weights: { ...shortTraining.weights, adversarial: 0.001 },
     imageSize: size.imageSize,
     width: size.width,
     latentChannels: size.latentChannels,
