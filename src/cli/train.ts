@@ -222,10 +222,12 @@ export async function train(argv: string[]): Promise<number> {
   const evaluateOn = v.split as 'validation' | 'test';
   let previous: RunConfig | null = null;
   if (existsSync(configPath)) {
-    if (!v.resume)
+    if (!v.resume) {
+      specOf(kind, v); // a bad option is said first, whatever the folder holds
       throw new UsageError(
         `cavga train: ${out} already holds a run; pass --resume to continue it or --out for a new folder`,
       );
+    }
     previous = readRunConfig(configPath);
     keepRunValues(v, given, previous);
   } else if (v.resume) {

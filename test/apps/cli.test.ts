@@ -304,6 +304,8 @@ describe('cavga CLI', () => {
         /--anomaly-map does not apply to this checkpoint's model/,
       ],
       [['train', '--image-size', '20'], /multiple of 16/],
+      // A bad option is said before the folder's state (here a finished run), so it reads the same after `npm run train`.
+      [['train', '--image-size', '20', '--out', join(work, 'run')], /multiple of 16/],
       [['infer', '--checkpoint', corrupt, notPng], /corrupt\.safetensors/],
       [['infer', '--checkpoint', join(work, 'run/weave/checkpoint.safetensors'), notPng], /not-a-png\.png/],
       [['eval', '--checkpoint', join(work, 'nothing.safetensors')], /nothing\.safetensors: no such checkpoint/],
