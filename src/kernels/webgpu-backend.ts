@@ -6,7 +6,7 @@ import { tableBackend, type PrimitiveTable } from '../tensor/backend-table.ts';
 import { acquireDevice, type AdapterDescription, type WebGPUOptions } from './device.ts';
 import { GpuRuntime, GpuStorage } from './runtime.ts';
 import { batchNormBackwardInput, batchNormBackwardSums, batchNormStats, channelAffine } from './wgsl/batchnorm.ts';
-import { binary, where } from './wgsl/binary.ts';
+import { binary, elementwise, where } from './wgsl/binary.ts';
 import { conv2d } from './wgsl/conv2d.ts';
 import { conv2dGradInput } from './wgsl/conv2d-grad-input.ts';
 import { conv2dGradWeight } from './wgsl/conv2d-grad-weight.ts';
@@ -25,6 +25,7 @@ const kernels: PrimitiveTable<GpuStorage, [GpuRuntime]> = {
   unary,
   binary,
   where,
+  elementwise,
   reduce,
   gather,
   pad,

@@ -6,7 +6,7 @@ import type { Backend, MemoryInfo, Storage } from '../tensor/backend.ts';
 import { tableBackend, type PrimitiveTable } from '../tensor/backend-table.ts';
 import { batchNormBackwardInput, batchNormBackwardSums, batchNormStats, channelAffine } from './batchnorm.ts';
 import { conv2d, conv2dGradInput, conv2dGradWeight } from './conv.ts';
-import { binary, unary, where } from './elementwise.ts';
+import { binary, elementwise, unary, where } from './elementwise.ts';
 import { fill, random } from './fill.ts';
 import { gather, pad, reduce } from './layout.ts';
 import { matmul } from './matmul.ts';
@@ -21,6 +21,7 @@ const loops: PrimitiveTable<Float64Array> = {
   unary,
   binary,
   where,
+  elementwise,
   reduce,
   gather,
   pad,

@@ -7,8 +7,8 @@ import type { Primitives, Storage } from './backend.ts';
 
 export type PrimitiveName = keyof Primitives;
 
-/** A Storage argument or result as the backend's own type S; any other argument as it is. */
-type Own<T, S> = T extends Storage ? S : T;
+/** A Storage argument or result (or a list of them) as the backend's own type S; any other argument as it is. */
+type Own<T, S> = T extends Storage ? S : T extends Storage[] ? S[] : T;
 type OwnResult<R, S> = R extends Storage ? S : { [K in keyof R]: Own<R[K], S> };
 type Implementation<F, S, Leading extends unknown[]> = F extends (...args: infer A) => infer R
   ? (...args: [...Leading, ...{ [I in keyof A]: Own<A[I], S> }]) => OwnResult<R, S>
@@ -48,6 +48,7 @@ export function tableBackend<S, Leading extends unknown[]>(table: PrimitiveTable
           for (let i = 0; i < args.length; i++) {
             const arg = args[i];
             if (isStorage(arg)) args[i] = this.own(arg, op);
+            else if (Array.isArray(arg) && arg.every(isStorage)) args[i] = arg.map((s) => this.own(s, op));
           }
           const result = implementation(...this.leading(), ...args);
           // One storage, or a plain object of them ({ values, indices }).

@@ -52,6 +52,13 @@ export type BinaryOp =
   | 'eq'
   | 'ne';
 
+/** An element-wise expression over numbered operands: a tree of the ops above (built and compiled in expression.ts). */
+export type Expr =
+  | { kind: 'operand'; index: number }
+  | { kind: 'constant'; value: number }
+  | { kind: 'unary'; op: UnaryOp; x: Expr; alpha: number }
+  | { kind: 'binary'; op: BinaryOp; a: Expr; b: Expr };
+
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
 
 /** Operands read as if broadcast to `outShape` (stride 0 on broadcast dimensions). */
@@ -182,6 +189,11 @@ export interface Primitives {
   unary(op: UnaryOp, x: Storage, alpha: number): Storage;
   binary(op: BinaryOp, a: Storage, b: Storage, p: BroadcastParams): Storage;
   where(cond: Storage, a: Storage, b: Storage, p: BroadcastParams): Storage;
+  /**
+   * A chain of element-wise ops in one pass (src/tensor/expression.ts): operand k of `expr` is inputs[k], each read
+   * through p.strides[k]. `name` names the chain in errors and profiles.
+   */
+  elementwise(name: string, expr: Expr, inputs: Storage[], p: BroadcastParams): Storage;
   reduce(op: ReduceOp, x: Storage, p: ReduceParams): Storage;
   gather(x: Storage, p: GatherParams): Storage;
   pad(x: Storage, p: PadParams): Storage;

@@ -97,6 +97,10 @@ const geometries: [string, Conv2dParams][] = [
     'input shorter than the stride',
     conv({ n: 2, cIn: 2, h: 1, w: 5, cOut: 3, k: [1, 3], stride: [2, 2], pad: [0, 1] }),
   ],
+  // The GEMM's workgroup size follows its rows (conv2d-gemm.ts): the small geometries above take 8 or 16 invocations,
+  // these 32 (256 rows) and 64 (1024 rows).
+  ['256 GEMM rows: n 4, 8x8', conv({ n: 4, cIn: 3, h: 8, w: 8, cOut: 5, k: [3, 3], pad: [1, 1] })],
+  ['1024 GEMM rows: n 4, 16x16', conv({ n: 4, cIn: 2, h: 16, w: 16, cOut: 3, k: [3, 3], pad: [1, 1] })],
   // With 8 or more output channels, 1x1 and 3- or 4-wide taps run kernels whose taps are constants (conv2d-gemm.ts).
   ['1x1, 12 -> 10 channels', conv({ n: 2, cIn: 12, h: 5, w: 7, cOut: 10, k: [1, 1] })],
   [

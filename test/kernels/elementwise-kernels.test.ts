@@ -4,12 +4,13 @@
 // broadcasts), with division-free index arithmetic and, above FAST_INDEX_LIMIT elements, integer division. 3080 elements are
 // 770 vec4s: one workgroup of 256 invocations takes 4 rounds, the last one partial.
 
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BinaryOp, BroadcastParams, UnaryOp } from '../../src/tensor/backend.ts';
 import { FAST_INDEX_LIMIT } from '../../src/kernels/wgsl/common.ts';
 import { binaryOps, unaryOps } from '../../src/tensor/elementwise.ts';
+import { evaluate, ex, operandCount, type Expr } from '../../src/tensor/expression.ts';
 import { contiguousStrides, numel } from '../../src/tensor/shape.ts';
-import { compareBackends, randomValues } from '../helpers/backends.ts';
+import { compareBackends, randomValues, webgpu } from '../helpers/backends.ts';
 
 /** Inputs an op is defined on: positive for log, sqrt, rsqrt and reciprocal; [-1, 1) otherwise (pow's negative bases included). */
 const positive = new Set<string>(['log', 'sqrt', 'rsqrt', 'reciprocal']);
@@ -133,44 +134,102 @@ describe('pow with fractional exponents of positive bases', () => {
   }
 });
 
-describe('where: WebGPU matches the float64 reference', () => {
-  const cases: [string, number[], number[][]][] = [
+// Three operands: [name, output shape, one shape per operand] (where's condition first).
+const threeOperandCases: [string, number[], number[][]][] = [
+  [
+    'vec4, all contiguous: [4, 6]',
+    [4, 6],
     [
-      'vec4, all contiguous: [4, 6]',
       [4, 6],
-      [
-        [4, 6],
-        [4, 6],
-        [4, 6],
-      ],
+      [4, 6],
+      [4, 6],
     ],
-    ['vec4, b a single value: [16]', [16], [[16], [16], [1]]],
-    ['vec4, the condition a single value: [8]', [8], [[1], [8], [8]]],
+  ],
+  ['vec4, b a single value: [16]', [16], [[16], [16], [1]]],
+  ['vec4, the condition a single value: [8]', [8], [[1], [8], [8]]],
+  [
+    'vec4, the condition a value per channel: [2, 3, 4]',
+    [2, 3, 4],
     [
-      'vec4, the condition a value per channel: [2, 3, 4]',
+      [3, 1],
       [2, 3, 4],
-      [
-        [3, 1],
-        [2, 3, 4],
-        [2, 3, 4],
-      ],
+      [2, 3, 4],
     ],
-    ['fallback, size 4k+1: [9]', [9], [[9], [9], [9]]],
+  ],
+  ['fallback, size 4k+1: [9]', [9], [[9], [9], [9]]],
+  [
+    'strided: the condition a column, [5, 4]',
+    [5, 4],
     [
-      'strided: the condition a column, [5, 4]',
+      [5, 1],
       [5, 4],
-      [
-        [5, 1],
-        [5, 4],
-        [5, 4],
-      ],
+      [5, 4],
     ],
-  ];
-  for (const [name, outShape, shapes] of cases) {
+  ],
+  [
+    'vec4, several vec4s per invocation: [40, 77]',
+    [40, 77],
+    [
+      [40, 77],
+      [40, 77],
+      [40, 77],
+    ],
+  ],
+  ['vec4, a single value and a per-channel row: [2, 3, 4, 4]', [2, 3, 4, 4], [[2, 3, 4, 4], [1], [1, 3, 1, 1]]],
+  ['fallback, size 4k+3: [2, 5, 3] with a single value', [2, 5, 3], [[2, 5, 3], [2, 5, 3], [1]]],
+];
+
+describe('where: WebGPU matches the float64 reference', () => {
+  for (const [name, outShape, shapes] of threeOperandCases) {
     it(name, async () => {
       const inputs = shapes.map((shape, k) => randomValues(numel(shape), 11 + k));
       inputs[0] = inputs[0].map((v) => (v > 0 ? 1 : 0));
       await compareBackends(`where ${name}`, inputs, (be, [c, a, b]) => be.where(c, a, b, broadcast(outShape, shapes)));
     });
   }
+});
+
+describe('fused expressions: WebGPU matches the float64 reference', () => {
+  // Three operands, constants (one negative, one not exact in float32), unary ops with an alpha and a comparison: the
+  // leaky ReLU backward's mask times a row-broadcast scale, plus a sigmoid of the third operand.
+  const o = ex.operand;
+  const expr: Expr = ex.add(
+    ex.mul(ex.mul(o(1), ex.addScalar(ex.mulScalar(ex.gt(o(0), 0), 0.8), 0.2)), o(2)),
+    ex.sigmoid(ex.mulScalar(o(2), -0.3)),
+  );
+  for (const [name, outShape, shapes] of threeOperandCases) {
+    it(name, async () => {
+      const inputs = shapes.map((shape, k) => randomValues(numel(shape), 31 + k));
+      await compareBackends(`fused ${name}`, inputs, (be, xs) =>
+        be.elementwise('test_chain', expr, xs, broadcast(outShape, shapes)),
+      );
+    });
+  }
+
+  it('computes what the chain of separate ops computes (an independent evaluation on the GPU)', async () => {
+    const g = await webgpu();
+    const n = 1030;
+    const [x, gy, s] = [0, 1, 2].map((k) => g.upload(randomValues(n, 41 + k)));
+    const fusedOut = await g.read(g.elementwise('test_chain', expr, [x, gy, s], broadcast([n], [[n], [n], [n]])));
+    const p = broadcast([n], [[n], [n]]);
+    const mask = g.unary(
+      'addScalar',
+      g.unary('mulScalar', g.binary('gt', x, g.fill(1, 0), broadcast([n], [[n], [1]])), 0.8),
+      0.2,
+    );
+    const chain = g.binary(
+      'add',
+      g.binary('mul', g.binary('mul', gy, mask, p), s, p),
+      g.unary('sigmoid', g.unary('mulScalar', s, -0.3), 0),
+      p,
+    );
+    const separate = await g.read(chain);
+    for (let i = 0; i < n; i++) expect(fusedOut[i]).toBeCloseTo(separate[i], 6);
+  });
+
+  it('reads its operand count from the tree and evaluates constants and alphas exactly', () => {
+    expect(operandCount(expr)).toBe(3);
+    expect(evaluate(expr, [1, 2, 3])).toBeCloseTo(2 * 3 + 1 / (1 + Math.exp(0.9)), 12);
+    expect(evaluate(expr, [-1, 2, 3])).toBeCloseTo(0.2 * 2 * 3 + 1 / (1 + Math.exp(0.9)), 12);
+  });
 });

@@ -5,7 +5,8 @@
 import type { Tensor } from '../../tensor/tensor.ts';
 import { isGradEnabled, noGrad, record } from '../graph.ts';
 import { sum } from './broadcast.ts';
-import { addScalar, mul, neg, rsqrt, square, sub } from './elementwise.ts';
+import { ex, type Expr } from '../../tensor/expression.ts';
+import { addScalar, fused, mul, rsqrt, square, sub } from './elementwise.ts';
 import { mean } from './reduce.ts';
 import { wrap } from './util.ts';
 import { reshape } from './view.ts';
@@ -28,15 +29,30 @@ export function batchNormTraining(
   const stats = backend.batchNormStats(input.storage, p);
   const mu = wrap(stats.mean, [c]);
   const variance = wrap(stats.variance, [c]);
-  const { invstd, scale, shift } = noGrad(() => {
-    const inv = rsqrt(addScalar(variance, eps));
-    const sc = weight ? mul(weight, inv) : inv;
-    return { invstd: inv, scale: sc, shift: bias ? sub(bias, mul(mu, sc)) : neg(mul(mu, sc)) };
-  });
+  // scale = weight / sqrt(variance + eps) and shift = bias - mean * scale, each one kernel over the [c] statistics.
+  const o = ex.operand;
+  const invstdOf = (v: Expr) => ex.rsqrt(ex.addScalar(v, eps));
+  const scaleOf = (v: Expr, w: Expr | null) => (w ? ex.mul(invstdOf(v), w) : invstdOf(v));
+  const meanScale = ex.mul(o(1), scaleOf(o(0), weight ? o(2) : null));
+  const { scale, shift } = noGrad(() => ({
+    scale: fused(
+      'batch_norm_scale',
+      scaleOf(o(0), weight ? o(1) : null),
+      weight ? [variance, weight] : [variance],
+      null,
+    ),
+    shift: fused(
+      'batch_norm_shift',
+      bias ? ex.sub(o(weight ? 3 : 2), meanScale) : ex.neg(meanScale),
+      [variance, mu, ...(weight ? [weight] : []), ...(bias ? [bias] : [])],
+      null,
+    ),
+  }));
   const y = wrap(backend.channelAffine(input.storage, scale.storage, shift.storage, p), input.shape);
 
   /** The fused kernels: per-channel sums of g and g * xhat, then dx from them. Not differentiable again. */
   const fusedBackward = (g: Tensor, needsX: boolean): Gradients => {
+    const invstd = noGrad(() => fused('batch_norm_invstd', invstdOf(o(0)), [variance], null));
     const sums = backend.batchNormBackwardSums(g.storage, input.storage, mu.storage, invstd.storage, p);
     const x = needsX
       ? wrap(

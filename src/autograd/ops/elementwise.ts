@@ -1,6 +1,7 @@
 // Element-wise ops with broadcasting, each with a backward written in differentiable ops (so gradients of gradients work).
 
 import type { BinaryOp, Storage, UnaryOp } from '../../tensor/backend.ts';
+import { ex, type Expr } from '../../tensor/expression.ts';
 import { broadcastShapes, broadcastStrides } from '../../tensor/shape.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../graph.ts';
@@ -21,18 +22,30 @@ const unaryBackward: Record<UnaryOp, Backward> = {
   rsqrt: (_x, y, g) => mul(g, mulScalar(mul(y, square(y)), -0.5)),
   square: (x, _y, g) => mul(g, mulScalar(x, 2)),
   reciprocal: (_x, y, g) => neg(mul(g, square(y))),
-  relu: (x, _y, g) => mul(g, gt(x, 0)),
+  relu: (x, _y, g) => leakyReluBackward(x, g, 0),
   sigmoid: (_x, y, g) => mul(g, mul(y, rsubScalar(y, 1))),
   tanh: (_x, y, g) => mul(g, rsubScalar(square(y), 1)),
   cos: (x, _y, g) => neg(mul(g, sin(x))),
   sin: (x, _y, g) => mul(g, cos(x)),
-  // The slope mask is a constant of x, so the second derivative of leaky ReLU is zero almost everywhere, as it should be.
-  leakyRelu: (x, _y, g, a) => mul(g, addScalar(mulScalar(gt(x, 0), 1 - a), a)),
+  leakyRelu: (x, _y, g, a) => leakyReluBackward(x, g, a),
   addScalar: (_x, _y, g) => g,
   mulScalar: (_x, _y, g, a) => mulScalar(g, a),
   powScalar: (x, _y, g, a) => mul(g, mulScalar(powScalar(x, a - 1), a)),
   rsubScalar: (_x, _y, g) => neg(g),
 };
+
+/**
+ * g where x > 0, else slope * g: the backward of leaky ReLU (ReLU with slope 0) in one kernel instead of four. The slope
+ * mask is a constant of x, so the result is linear in g and has no gradient in x: second derivatives are zero almost
+ * everywhere, as they should be.
+ */
+function leakyReluBackward(x: Tensor, g: Tensor, slope: number): Tensor {
+  const mask = ex.addScalar(ex.mulScalar(ex.gt(ex.operand(0), 0), 1 - slope), slope);
+  return fused('leaky_relu_backward', ex.mul(ex.operand(1), mask), [x, g], (gg, needs) => [
+    null,
+    needs[1] ? leakyReluBackward(x, gg, slope) : null,
+  ]);
+}
 
 export function unary(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
   const y = wrap(x.backend.unary(op, x.storage, alpha), x.shape);
@@ -108,6 +121,29 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
     const [ga, gb] = backward(a, b, y, g, needs);
     return [ga && sumTo(ga, a.shape), gb && sumTo(gb, b.shape)];
   });
+}
+
+/**
+ * A chain of element-wise ops over broadcast operands in one kernel: operand k of `expr` (src/tensor/expression.ts) is
+ * operands[k]. `backward(g, needs)` gives each operand's gradient in differentiable ops, as every op's backward does;
+ * null declares the chain piecewise constant (no gradient), as comparisons are.
+ */
+export function fused(
+  name: string,
+  expr: Expr,
+  operands: Tensor[],
+  backward: ((g: Tensor, needs: boolean[]) => (Tensor | null)[]) | null,
+): Tensor {
+  const y = broadcastRun(name, operands, (outShape, strides) =>
+    operands[0].backend.elementwise(
+      name,
+      expr,
+      operands.map((t) => t.storage),
+      { outShape, strides },
+    ),
+  );
+  if (!backward) return y;
+  return record(y, name, operands, (g, needs) => backward(g, needs).map((gk, k) => gk && sumTo(gk, operands[k].shape)));
 }
 
 const operand = (like: Tensor, x: Tensor | number) => (typeof x === 'number' ? scalarLike(like, x) : x);

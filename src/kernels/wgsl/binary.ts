@@ -1,4 +1,5 @@
-// Element-wise binary ops and `where`, with NumPy broadcasting by strides. Four variants:
+// Element-wise ops over broadcast operands: the binary ops, `where`, and fused expressions (src/tensor/expression.ts: a
+// chain of the table's ops in one kernel), with NumPy broadcasting by strides. Four variants:
 //   - vec4: the size is a multiple of 4 and every operand is contiguous with the output's shape ('v', read as
 //     array<vec4<f32>>), a single broadcast value ('s', read once), or a row of values broadcast over runs of a multiple
 //     of 4 elements ('r': a bias [1, c, 1, 1] over [n, c, h, w] with h * w a multiple of 4, Grad-CAM's weights
@@ -9,6 +10,7 @@
 
 import type { BinaryOp, BroadcastParams } from '../../tensor/backend.ts';
 import { binaryOps, wgslHelpers } from '../../tensor/elementwise.ts';
+import { exprFunctions, exprWgsl, type Expr } from '../../tensor/expression.ts';
 import { contiguousStrides, numel } from '../../tensor/shape.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
 import {
@@ -28,18 +30,36 @@ import {
   WG,
 } from './common.ts';
 
-const WHERE = 'select(b, a, c != 0.0)';
+/** What a kernel computes per element: `op`'s operand names in binding order, its body and the functions it calls. */
+interface Definition {
+  name: string;
+  names: string[];
+  body: string;
+  functions: string;
+}
 
-/** Operand names in binding order. */
-const operandNames = (label: string) => (label === 'where' ? ['c', 'a', 'b'] : ['a', 'b']);
+const whereDefinition: Definition = {
+  name: 'where',
+  names: ['c', 'a', 'b'],
+  body: 'select(b, a, c != 0.0)',
+  functions: '',
+};
+
+/** Fused expressions by label, registered by `elementwise` before its kernel is built. */
+const fused = new Map<string, Definition>();
+
+function definition(label: string): Definition {
+  if (label === 'where') return whereDefinition;
+  const op = binaryOps[label as BinaryOp];
+  return op ? { name: label, names: ['a', 'b'], body: op.wgsl, functions: '' } : fused.get(label)!;
+}
 
 const kernel = cached((key: string): KernelSource => {
   // variant is 'plain', 'strided', 'fast' followed by the rank, or 'vec4:' followed by one letter per operand ('v' vec4,
   // 's' single value, 'r' row broadcast).
   const [label, variant] = key.split('|');
-  const names = operandNames(label);
-  const expr = label === 'where' ? WHERE : binaryOps[label as BinaryOp].wgsl;
-  const op = `fn op(${names.map((n) => `${n}: f32`).join(', ')}) -> f32 { return ${expr}; }`;
+  const { name, names, body, functions } = definition(label);
+  const op = `${functions}\nfn op(${names.map((n) => `${n}: f32`).join(', ')}) -> f32 { return ${body}; }`;
   const outBinding = `@group(0) @binding(${names.length}) var<storage, read_write> out`;
   const paramsBinding = `@group(0) @binding(${names.length + 1}) var<uniform> params: Params;`;
   if (variant.startsWith('vec4')) {
@@ -52,7 +72,7 @@ const kernel = cached((key: string): KernelSource => {
           ? `vec4<f32>(${n}_in[0])`
           : `vec4<f32>(${n}_in[row_index(i, params.${n}Inner, params.${n}InvInner, params.${n}Rows, params.${n}InvRows)])`;
     return {
-      name: label,
+      name,
       key: `binary:${key}`,
       source: () => /* wgsl */ `
 ${preamble}
@@ -88,7 +108,7 @@ ${perVec4Main('params.n / 4u')}
         ? `${name}_in[strided_offset_fast(i, params.shape, params.inv, params.strides${k})]`
         : `${name}_in[strided_offset(i, params.rank, params.shape, params.strides${k})]`;
   return {
-    name: label,
+    name,
     key: `binary:${key}`,
     source: () => /* wgsl */ `
 ${preamble}
@@ -127,8 +147,8 @@ function rowBroadcast(
 
 function run(rt: GpuRuntime, inputs: GpuStorage[], p: BroadcastParams, label: string): GpuStorage {
   const n = numel(p.outShape);
-  const out = rt.alloc(n, label);
-  const names = operandNames(label);
+  const { name, names } = definition(label);
+  const out = rt.alloc(n, name);
   const bindings: Record<string, GpuStorage> = { out };
   names.forEach((name, k) => (bindings[`${name}_in`] = inputs[k]));
   const contiguous = contiguousStrides(p.outShape);
@@ -160,10 +180,10 @@ function run(rt: GpuRuntime, inputs: GpuStorage[], p: BroadcastParams, label: st
   const uniforms: Record<string, number | number[]> = {
     n,
     rank: shape.length,
-    shape: rankArray(shape, label),
-    inv: reciprocals(shape, label),
+    shape: rankArray(shape, name),
+    inv: reciprocals(shape, name),
   };
-  strides.forEach((s, k) => (uniforms[`strides${k}`] = rankArray(s, label)));
+  strides.forEach((s, k) => (uniforms[`strides${k}`] = rankArray(s, name)));
   const variant = plain.every(Boolean) ? 'plain' : fast ? `fast${shape.length}` : 'strided';
   rt.dispatch(kernel(`${label}|${variant}`), bindings, uniforms, grid1d(n, WG));
   return out;
@@ -175,4 +195,19 @@ export function binary(rt: GpuRuntime, op: BinaryOp, a: GpuStorage, b: GpuStorag
 
 export function where(rt: GpuRuntime, cond: GpuStorage, a: GpuStorage, b: GpuStorage, p: BroadcastParams): GpuStorage {
   return run(rt, [cond, a, b], p, 'where');
+}
+
+/** A fused expression over `inputs` (operand k is inputs[k]) in one kernel; `name` names it in errors and profiles. */
+export function elementwise(
+  rt: GpuRuntime,
+  name: string,
+  expr: Expr,
+  inputs: GpuStorage[],
+  p: BroadcastParams,
+): GpuStorage {
+  const body = exprWgsl(expr, (k) => `x${k}`);
+  const label = `fused:${name}:${body}`;
+  if (!fused.has(label))
+    fused.set(label, { name, names: inputs.map((_, k) => `x${k}`), body, functions: exprFunctions(expr) });
+  return run(rt, inputs, p, label);
 }

@@ -195,11 +195,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 });
 
 /**
- * Invocations per workgroup: 64, or 32 when that pads the GEMM's rows less. A workgroup covers 64 x PIXELS rows, so a
- * GEMM of 256 rows (D.disc4: 16 images of 4x4 outputs) would compute as many padding rows as real ones: its forward ran
- * 1.7x and its input gradient 1.9x faster with 32.
+ * Invocations per workgroup: the largest of 64, 32, 16 and 8 that pads the GEMM's rows least. A workgroup covers
+ * size x PIXELS rows, so a GEMM of 256 rows (D.disc4: 16 images of 4x4 outputs) would compute as many padding rows as
+ * real ones with 64: its forward ran 1.7x and its input gradient 1.9x faster with 32. The discriminator's last stride-2
+ * layer at 32x32 has 64 rows (16 images of 2x2), three quarters padding even with 32.
  */
-const workgroupSize = (m: number) => (Math.ceil(m / (32 * PIXELS)) < 2 * Math.ceil(m / (64 * PIXELS)) ? 32 : 64);
+const workgroupSize = (m: number) => {
+  const padded = (size: number) => Math.ceil(m / (size * PIXELS)) * size;
+  return [64, 32, 16, 8].reduce((best, size) => (padded(size) < padded(best) ? size : best));
+};
 
 /**
  * Whether a GEMM's kernel gets its taps as constants, so the shader compiler can unroll the loops over them. Measured on

@@ -1,17 +1,8 @@
 // Batch normalisation as PyTorch's F.batch_norm: batch statistics and running-statistics updates in training (the
 // differentiable op is src/autograd/ops/batchnorm.ts), running statistics in eval.
 
-import {
-  add,
-  addScalar,
-  batchNormTraining,
-  mul,
-  mulScalar,
-  noGrad,
-  reshape,
-  rsqrt,
-  sub,
-} from '../../autograd/index.ts';
+import { add, addScalar, batchNormTraining, fused, mul, noGrad, reshape, rsqrt, sub } from '../../autograd/index.ts';
+import { ex } from '../../tensor/expression.ts';
 import { formatShape } from '../../tensor/shape.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 
@@ -50,11 +41,19 @@ export function batchNorm(
       );
     const { y, mean: mu, variance } = batchNormTraining(input, weight, bias, eps);
     if (runningMean && runningVar) {
-      noGrad(() => {
-        runningMean.copy_(add(mulScalar(runningMean, 1 - momentum), mulScalar(mu, momentum)));
-        runningVar.copy_(
-          add(mulScalar(runningVar, 1 - momentum), mulScalar(variance, (momentum * count) / (count - 1))),
+      // running = (1 - momentum) running + momentum batch, one kernel each.
+      const update = (running: Tensor, batch: Tensor, weight: number) =>
+        running.copy_(
+          fused(
+            'running_average',
+            ex.add(ex.mulScalar(ex.operand(0), 1 - momentum), ex.mulScalar(ex.operand(1), weight)),
+            [running, batch],
+            null,
+          ),
         );
+      noGrad(() => {
+        update(runningMean, mu, momentum);
+        update(runningVar, variance, (momentum * count) / (count - 1));
       });
     }
     return y;
