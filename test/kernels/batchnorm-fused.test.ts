@@ -17,11 +17,15 @@ beforeAll(async () => {
   gpu = await webgpu();
 });
 
+// Planes of a multiple of 4 take the vec4 kernels (and, on a CPU adapter, one invocation per channel for the sums, in
+// workgroups of 8: 70 and 20 channels leave the last one partial); the others the f32 kernels and a workgroup per channel.
 const shapes = [
   [2, 1, 3, 3],
   [1, 5, 7, 9],
   [16, 3, 33, 17],
   [4, 70, 2, 2],
+  [8, 20, 4, 4],
+  [16, 3, 8, 8],
   [3, 4, 130],
 ];
 

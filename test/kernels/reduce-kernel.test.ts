@@ -1,6 +1,8 @@
 // The reduce kernel against the float64 reference, over shapes that take each of its plans: one invocation per output
-// (short extents or many outputs), one workgroup per output, and the two-pass split (few long outputs), with reduced
-// groups that are innermost, outermost, in the middle or several at once, and contiguous runs read as vec4s or not.
+// (short extents or many outputs; on a CPU adapter from 16 outputs), one workgroup per output, and the two-pass split
+// (few long outputs), with reduced groups that are innermost, outermost, in the middle or several at once, and
+// contiguous runs read as vec4s or not. Names give the plan on a GPU, then on a CPU adapter (lavapipe, as in CI) where
+// it differs.
 
 import { describe, expect, it } from 'vitest';
 import type { ReduceOp, ReduceParams } from '../../src/tensor/backend.ts';
@@ -9,20 +11,36 @@ import { compareBackends, randomValues, webgpu } from '../helpers/backends.ts';
 
 const cases: [string, ReduceParams][] = [
   [
-    'per-channel statistics: axes (0, 2, 3) of [16, 64, 32, 32] (split)',
+    'per-channel statistics: axes (0, 2, 3) of [16, 64, 32, 32] (split; CPU: invocation per output, vec4s)',
     { inShape: [16, 64, 32, 32], axes: [0, 2, 3] },
   ],
   [
     'everything of 1e6 elements (split, slices not a multiple of the workgroup)',
     { inShape: [1000, 1000], axes: [0, 1] },
   ],
-  ['a middle axis: axis 1 of [7, 300, 13] (workgroup per output)', { inShape: [7, 300, 13], axes: [1] }],
+  [
+    'a middle axis: axis 1 of [7, 300, 13] (workgroup per output; CPU: invocation per output)',
+    { inShape: [7, 300, 13], axes: [1] },
+  ],
+  [
+    'per-channel sums over a 3x3 plane: axes (0, 2, 3) of [16, 20, 3, 3] (CPU: 3 workgroups of 8 invocations, no vec4s)',
+    { inShape: [16, 20, 3, 3], axes: [0, 2, 3] },
+  ],
   ['the last axis, short: axis 1 of [50, 10] (invocation per output)', { inShape: [50, 10], axes: [1] }],
   ['the first axis: axis 0 of [100, 37]', { inShape: [100, 37], axes: [0] }],
-  ['300 long outputs: axis 1 of [300, 1000] (workgroup per output, no split)', { inShape: [300, 1000], axes: [1] }],
-  ['2048 outputs: axis 1 of [2048, 100] (invocation per output)', { inShape: [2048, 100], axes: [1] }],
+  [
+    '300 long outputs: axis 1 of [300, 1000] (workgroup per output, no split; CPU: invocation per output, vec4s)',
+    { inShape: [300, 1000], axes: [1] },
+  ],
+  [
+    '2048 outputs: axis 1 of [2048, 100] (invocation per output; CPU: vec4s, workgroups of 64)',
+    { inShape: [2048, 100], axes: [1] },
+  ],
   ['two separate axes, short: (1, 3) of [3, 4, 5, 6]', { inShape: [3, 4, 5, 6], axes: [1, 3] }],
-  ['two separate axes, long: (1, 3) of [5, 40, 3, 50]', { inShape: [5, 40, 3, 50], axes: [1, 3] }],
+  [
+    'two separate axes, long: (1, 3) of [5, 40, 3, 50] (15 outputs: workgroup per output on both)',
+    { inShape: [5, 40, 3, 50], axes: [1, 3] },
+  ],
   ['two separate axes, a very short inner one: (1, 3) of [4, 100, 2, 3]', { inShape: [4, 100, 2, 3], axes: [1, 3] }],
   ['everything of a small tensor: [3, 5, 2]', { inShape: [3, 5, 2], axes: [0, 1, 2] }],
   ['size-1 axes only: axis 1 of [4, 1, 5] (a copy)', { inShape: [4, 1, 5], axes: [1] }],
@@ -79,7 +97,7 @@ describe('reduce kernel: WebGPU matches the float64 reference', () => {
     for (const s of [x, out]) g.release(s);
   });
 
-  it('the split sum is deterministic: two runs agree bit for bit', async () => {
+  it('a per-channel sum (the split on a GPU) is deterministic: two runs agree bit for bit', async () => {
     const g = await webgpu();
     const x = g.upload(randomValues(16 * 64 * 32 * 32, 9));
     const p: ReduceParams = { inShape: [16, 64, 32, 32], axes: [0, 2, 3] };

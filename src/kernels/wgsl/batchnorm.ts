@@ -1,10 +1,16 @@
 // Batch-norm kernels. Statistics and the backward sums take one workgroup per channel that strides over the channel's
 // n * hw elements and reduces in workgroup memory (fixed order: deterministic); the affine map and the input gradient
 // are element-wise with the channel read from the index.
+//
+// When a plane (hw) is a multiple of 4, every kernel reads vec4s, which never straddle two channels. On a CPU adapter the
+// per-channel sums then run one invocation per channel instead of a workgroup (no barriers: a workgroup with barriers
+// costs about 7 us on lavapipe), in workgroups of 8 so that every core gets channels. Measured on lavapipe over
+// [16, 32, 16, 16] (AVX-512 code; AVX2 alike): statistics 509 -> 176 us, affine map 987 -> 237 us (it read one f32 per
+// invocation, with two integer divisions each), backward sums 432 -> 245 us, input gradient 1173 -> 336 us.
 
 import type { ChannelParams } from '../../tensor/backend.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
-import { cached, perElementMain, preamble, WG } from './common.ts';
+import { cached, perElementMain, perVec4Main, preamble, vec4Grid, WG } from './common.ts';
 
 const CWG = 64;
 
@@ -96,38 +102,130 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }`,
 };
 
-const elementwise = cached((name: string): KernelSource => {
-  const inputGradient = name === 'batch_norm_backward_input';
-  const bindings = inputGradient
-    ? ['g', 'x', 'mean', 'invstd', 'scale', 'sum_g', 'sum_g_xhat']
-    : ['x', 'scale', 'shift'];
-  const body = inputGradient
-    ? `let m = f32(params.n * params.hw);
-  let xhat = (x[i] - mean[ch]) * invstd[ch];
-  out[i] = scale[ch] * (g[i] - sum_g[ch] / m - xhat * sum_g_xhat[ch] / m);`
-    : 'out[i] = x[i] * scale[ch] + shift[ch];';
+/** Invocations per workgroup of the per-channel kernels on a CPU adapter: lavapipe's SIMD width. */
+const CHANNEL_LANES = 8;
+
+/**
+ * One invocation per channel, reading its n planes of hw / 4 vec4s: the statistics (two passes, around the mean) or
+ * the backward sums. For CPU adapters, and planes of a multiple of 4.
+ */
+const channelThreadKernel = cached((name: string): KernelSource => {
+  const stats = name === 'batch_norm_stats';
+  const bindings = stats
+    ? '@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;\n' +
+      '@group(0) @binding(1) var<storage, read_write> mean: array<f32>;\n' +
+      '@group(0) @binding(2) var<storage, read_write> variance: array<f32>;\n' +
+      '@group(0) @binding(3) var<uniform> params: Params;'
+    : '@group(0) @binding(0) var<storage, read> g: array<vec4<f32>>;\n' +
+      '@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;\n' +
+      '@group(0) @binding(2) var<storage, read> mean: array<f32>;\n' +
+      '@group(0) @binding(3) var<storage, read> invstd: array<f32>;\n' +
+      '@group(0) @binding(4) var<storage, read_write> sum_g: array<f32>;\n' +
+      '@group(0) @binding(5) var<storage, read_write> sum_g_xhat: array<f32>;\n' +
+      '@group(0) @binding(6) var<uniform> params: Params;';
+  // Loops over the channel's vec4s, with `at` the index of the current one.
+  const overChannel = (body: string) => `for (var b = 0u; b < params.n; b += 1u) {
+    let row = (b * params.c + ch) * quads;
+    for (var k = 0u; k < quads; k += 1u) {
+      let at = row + k;
+      ${body}
+    }
+  }`;
+  const body = stats
+    ? `var s = vec4<f32>(0.0);
+  ${overChannel('s += x[at];')}
+  let mu = (s.x + s.y + s.z + s.w) / m;
+  // Second pass around the mean: no cancellation, unlike E[x^2] - E[x]^2.
+  var q = vec4<f32>(0.0);
+  ${overChannel('let d = x[at] - vec4<f32>(mu); q += d * d;')}
+  mean[ch] = mu;
+  variance[ch] = (q.x + q.y + q.z + q.w) / m;`
+    : `let mu = vec4<f32>(mean[ch]);
+  let inv = invstd[ch];
+  var a = vec4<f32>(0.0);
+  var c = vec4<f32>(0.0);
+  ${overChannel('let gv = g[at]; a += gv; c += gv * (x[at] - mu) * inv;')}
+  sum_g[ch] = a.x + a.y + a.z + a.w;
+  sum_g_xhat[ch] = c.x + c.y + c.z + c.w;`;
   return {
     name,
-    key: name,
+    key: `${name}:thread`,
     source: () => /* wgsl */ `
-${preamble}
 struct Params { n: u32, c: u32, hw: u32 }
-${bindings.map((b, k) => `@group(0) @binding(${k}) var<storage, read> ${b}: array<f32>;`).join('\n')}
-@group(0) @binding(${bindings.length}) var<storage, read_write> out: array<f32>;
-@group(0) @binding(${bindings.length + 1}) var<uniform> params: Params;
-${perElementMain('params.n * params.c * params.hw')}
-  let ch = (i / params.hw) % params.c;
+${bindings}
+@compute @workgroup_size(${CHANNEL_LANES})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let ch = (wid.y * nwg.x + wid.x) * ${CHANNEL_LANES}u + lid;
+  if (ch >= params.c) { return; }
+  let quads = params.hw / 4u;
+  let m = f32(params.n * params.hw);
   ${body}
 }`,
   };
 });
+
+/** The affine map or the input gradient, per element; `vec4` (planes of a multiple of 4) reads and writes vec4s. */
+const elementwise = cached((key: string): KernelSource => {
+  const [name, width] = key.split('|');
+  const vec4 = width === 'vec4';
+  const inputGradient = name === 'batch_norm_backward_input';
+  const bindings = inputGradient
+    ? ['g', 'x', 'mean', 'invstd', 'scale', 'sum_g', 'sum_g_xhat']
+    : ['x', 'scale', 'shift'];
+  const perElement = new Set(['g', 'x']);
+  const type = vec4 ? 'vec4<f32>' : 'f32';
+  const body = inputGradient
+    ? `let m = f32(params.n * params.hw);
+  let xhat = (x[i] - ${type}(mean[ch])) * invstd[ch];
+  out[i] = scale[ch] * (g[i] - ${type}(sum_g[ch] / m) - xhat * sum_g_xhat[ch] / m);`
+    : `out[i] = x[i] * scale[ch] + ${type}(shift[ch]);`;
+  return {
+    name,
+    key: `${name}:${width}`,
+    source: () => /* wgsl */ `
+${preamble}
+struct Params { n: u32, c: u32, hw: u32 }
+${bindings.map((b, k) => `@group(0) @binding(${k}) var<storage, read> ${b}: array<${perElement.has(b) ? type : 'f32'}>;`).join('\n')}
+@group(0) @binding(${bindings.length}) var<storage, read_write> out: array<${type}>;
+@group(0) @binding(${bindings.length + 1}) var<uniform> params: Params;
+${
+  vec4
+    ? `${perVec4Main('params.n * params.c * params.hw / 4u')}
+    let ch = (i / (params.hw / 4u)) % params.c;
+    ${body}
+  }`
+    : `${perElementMain('params.n * params.c * params.hw')}
+  let ch = (i / params.hw) % params.c;
+  ${body}`
+}
+}`,
+  };
+});
+
+/** Whether a layout's planes split into whole vec4s. */
+const quads = (p: ChannelParams) => p.hw % 4 === 0;
+
+/** The grid and kernel variant of an element-wise batch-norm kernel over `size` elements. */
+function perElement(name: string, p: ChannelParams, size: number) {
+  return quads(p)
+    ? { kernel: elementwise(`${name}|vec4`), grid: vec4Grid(size) }
+    : { kernel: elementwise(`${name}|f32`), grid: grid1d(size, WG) };
+}
+
+/** The per-channel sums' kernel and grid: one invocation per channel on CPU adapters, else a workgroup per channel. */
+function perChannel(rt: GpuRuntime, name: string, fallback: KernelSource, p: ChannelParams) {
+  return rt.info.isFallbackAdapter && quads(p)
+    ? { kernel: channelThreadKernel(name), grid: grid1d(Math.ceil(p.c / CHANNEL_LANES), 1) }
+    : { kernel: fallback, grid: grid1d(p.c, 1) };
+}
 
 const uniforms = (p: ChannelParams) => ({ n: p.n, c: p.c, hw: p.hw });
 
 export function batchNormStats(rt: GpuRuntime, x: GpuStorage, p: ChannelParams) {
   const mean = rt.alloc(p.c, 'batch_norm_stats');
   const variance = rt.alloc(p.c, 'batch_norm_stats');
-  rt.dispatch(statsKernel, { x, mean, variance }, uniforms(p), grid1d(p.c, 1));
+  const { kernel, grid } = perChannel(rt, 'batch_norm_stats', statsKernel, p);
+  rt.dispatch(kernel, { x, mean, variance }, uniforms(p), grid);
   return { mean, variance };
 }
 
@@ -139,7 +237,8 @@ export function channelAffine(
   p: ChannelParams,
 ): GpuStorage {
   const out = rt.alloc(x.size, 'channel_affine');
-  rt.dispatch(elementwise('channel_affine'), { x, scale, shift, out }, uniforms(p), grid1d(x.size, WG));
+  const { kernel, grid } = perElement('channel_affine', p, x.size);
+  rt.dispatch(kernel, { x, scale, shift, out }, uniforms(p), grid);
   return out;
 }
 
@@ -153,7 +252,8 @@ export function batchNormBackwardSums(
 ) {
   const sumG = rt.alloc(p.c, 'batch_norm_backward_sums');
   const sumGXhat = rt.alloc(p.c, 'batch_norm_backward_sums');
-  rt.dispatch(sumsKernel, { g, x, mean, invstd, sum_g: sumG, sum_g_xhat: sumGXhat }, uniforms(p), grid1d(p.c, 1));
+  const { kernel, grid } = perChannel(rt, 'batch_norm_backward_sums', sumsKernel, p);
+  rt.dispatch(kernel, { g, x, mean, invstd, sum_g: sumG, sum_g_xhat: sumGXhat }, uniforms(p), grid);
   return { sumG, sumGXhat };
 }
 
@@ -169,11 +269,7 @@ export function batchNormBackwardInput(
   p: ChannelParams,
 ): GpuStorage {
   const out = rt.alloc(x.size, 'batch_norm_backward_input');
-  rt.dispatch(
-    elementwise('batch_norm_backward_input'),
-    { g, x, mean, invstd, scale, sum_g: sumG, sum_g_xhat: sumGXhat, out },
-    uniforms(p),
-    grid1d(x.size, WG),
-  );
+  const { kernel, grid } = perElement('batch_norm_backward_input', p, x.size);
+  rt.dispatch(kernel, { g, x, mean, invstd, scale, sum_g: sumG, sum_g_xhat: sumGXhat, out }, uniforms(p), grid);
   return out;
 }

@@ -2,8 +2,9 @@
 //
 // Adjacent axes that are both reduced or both kept merge first, so the input reads as alternating kept and reduced
 // groups: an output's elements sit at keptOffset(output) + reducedOffset(r) for r < extent. Three plans by shape:
-//   - thread: one invocation per output, walking the innermost reduced group as a plain strided loop. Taken when the
-//     extent is short, and when there are enough outputs to keep a device busy on their own;
+//   - thread: one invocation per output, walking the innermost reduced group as a plain strided loop (as vec4s when it
+//     is contiguous). Taken when the extent is short, when there are enough outputs to keep a device busy on their own,
+//     and on CPU adapters from 16 outputs (CPU_THREAD_OUTPUTS);
 //   - workgroup: one workgroup per output; its invocations stride over r, then a tree in workgroup memory combines them;
 //   - split: when there are few outputs and each is long (a sum over everything, per-channel batch-norm statistics), the
 //     workgroup pass runs over `slices` chunks of r per output into a temporary, and a second reduction over the slices
@@ -25,6 +26,13 @@ import { fill } from './fill.ts';
 const THREAD_EXTENT = 64;
 /** So many outputs run one invocation each whatever their extent. */
 const THREAD_OUTPUTS = 1024;
+/**
+ * On a CPU adapter, so many: a workgroup with barriers costs about 7 us there, and the per-channel sums of batch norm's
+ * composite backward and of bias gradients ([16, 64, 8, 8] over axes 0, 2, 3: 64 outputs of 1024) took 690 us as 64
+ * workgroups of 64 and 123 us as one invocation per output, in workgroups of 8 (lavapipe's SIMD width) so that both
+ * cores get some, reading vec4s.
+ */
+const CPU_THREAD_OUTPUTS = 16;
 /** Invocations per workgroup in the workgroup and split plans. */
 const GROUP = 64;
 /** Split an output's reduction only while each slice keeps at least this many elements (64 per invocation). */
@@ -64,35 +72,47 @@ const TREE = /* wgsl */ `
   }
   if (lid == 0u) { out[g] = partial[0] / params.divisor; }`;
 
-const threadKernel = cached((op: string): KernelSource => ({
-  name: `reduce_${op}`,
-  key: `reduce:thread:${op}`,
-  source: () => /* wgsl */ `
+// One invocation per output. `vec4` reads the innermost reduced group, contiguous and a multiple of 4 long, as vec4s.
+const threadKernel = cached((key: string): KernelSource => {
+  const [op, variant, size] = key.split('|');
+  const vec4 = variant === 'vec4';
+  return {
+    name: `reduce_${op}`,
+    key: `reduce:thread:${key}`,
+    source: () => /* wgsl */ `
 ${preamble}
 ${stridedOffsetWgsl}
-${params()}
+${params(vec4 ? 'vec4<f32>' : 'f32')}
 
 fn combine(acc: f32, v: f32) -> f32 { return ${COMBINE[op as Combine]}; }
+fn combine4(acc: vec4<f32>, v: vec4<f32>) -> vec4<f32> { return ${COMBINE[op as Combine]}; }
 
-@compute @workgroup_size(${WG})
+@compute @workgroup_size(${size})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let o = flat_index(wid, nwg, lid);
+  let o = (wid.y * nwg.x + wid.x) * ${size}u + lid;
   if (o >= params.outputs) { return; }
   let base = strided_offset(o, params.keptRank, params.keptShape, params.keptStrides);
   let innerRank = params.redRank - 1u;
   let inner = dim(params.redShape, innerRank);
   let innerStride = dim(params.redStrides, innerRank);
-  var acc = params.init;
+  ${
+    vec4
+      ? `var acc4 = vec4<f32>(params.init);
+  for (var row = 0u; row < params.extent / inner; row += 1u) {
+    let start = (base + strided_offset(row, innerRank, params.redShape, params.redStrides)) / 4u;
+    for (var c = 0u; c < inner / 4u; c += 1u) { acc4 = combine4(acc4, x[start + c]); }
+  }
+  let acc = combine(combine(acc4.x, acc4.y), combine(acc4.z, acc4.w));`
+      : `var acc = params.init;
   for (var row = 0u; row < params.extent / inner; row += 1u) {
     let start = base + strided_offset(row, innerRank, params.redShape, params.redStrides);
-    for (var c = 0u; c < inner; c += 1u) {
-      let v = x[start + c * innerStride];
-      acc = combine(acc, v);
-    }
+    for (var c = 0u; c < inner; c += 1u) { acc = combine(acc, x[start + c * innerStride]); }
+  }`
   }
   out[o] = acc / params.divisor;
 }`,
-}));
+  };
+});
 
 const workgroupKernel = cached((op: string): KernelSource => ({
   name: `reduce_${op}`,
@@ -242,9 +262,20 @@ function reduceDivided(rt: GpuRuntime, op: Combine, x: GpuStorage, p: ReducePara
     redShape: rankArray(reduced.shape, label),
     redStrides: rankArray(reduced.strides, label),
   });
-  if (extent <= THREAD_EXTENT || outputs >= THREAD_OUTPUTS) {
+  const cpu = rt.info.isFallbackAdapter;
+  if (extent <= THREAD_EXTENT || outputs >= THREAD_OUTPUTS || (cpu && outputs >= CPU_THREAD_OUTPUTS)) {
     const out = rt.alloc(outputs, label);
-    rt.dispatch(threadKernel(op), { x, out }, uniforms(1, extent, outputs, divisor), grid1d(outputs, WG));
+    const inner = reduced.shape.length - 1;
+    const vec4 =
+      reduced.strides[inner] === 1 &&
+      [...kept.strides, reduced.shape[inner], ...reduced.strides.slice(0, inner)].every((v) => v % 4 === 0);
+    const size = !cpu ? WG : outputs >= THREAD_OUTPUTS ? 64 : 8;
+    rt.dispatch(
+      threadKernel(`${op}|${vec4 ? 'vec4' : 'f32'}|${size}`),
+      { x, out },
+      uniforms(1, extent, outputs, divisor),
+      grid1d(Math.ceil(outputs / size), 1),
+    );
     return out;
   }
   const slices = Math.max(1, Math.min(Math.ceil(targetGroups(rt) / outputs), Math.floor(extent / MIN_SLICE)));
