@@ -141,6 +141,21 @@ ${perElementMain()}
 }`,
 };
 
+/**
+ * Invocations of a workgroup that share its rows, each owning COLS columns: the number (a power of two dividing the
+ * workgroup, from 8 up where that is enough, so that subgroups can share gy loads) whose blocks pad `cols` least, the
+ * largest of those. The latent block's 3x3 conv has 64 x 9 = 576 columns: 64 lanes computed 1024 of them (two blocks
+ * of 512), and its weight gradient ran at half the rate of the 4x4 convs' (12 against 21 GFLOP/s); 8 lanes cover 576.
+ */
+function columnLanes(cols: number): number {
+  // The fewest lanes whose COLS columns each cover `cols`, then halvings of it down to 8.
+  const fewest = Math.min(WGS, 2 ** Math.ceil(Math.log2(Math.ceil(cols / COLS))));
+  const padded = (lanes: number) => Math.ceil(cols / (lanes * COLS)) * lanes;
+  return [fewest, fewest / 2, fewest / 4, fewest / 8]
+    .filter((lanes) => lanes >= Math.min(8, fewest))
+    .reduce((best, lanes) => (padded(lanes) < padded(best) ? lanes : best));
+}
+
 /** Enough workgroups to fill a large GPU, but no slice shorter than MIN_SLICE pixels per row lane (the sum pass would dominate). */
 const TARGET_WORKGROUPS = 256;
 const MIN_SLICE = 256;
@@ -149,8 +164,7 @@ export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, 
   const cols = p.cIn * p.kh * p.kw;
   const size = p.cOut * cols;
   const cb = channelBlock(p.cOut);
-  // The fewest invocations (a power of two, so that they divide the workgroup) whose COLS columns each cover `cols`.
-  const colLanes = Math.min(WGS, 2 ** Math.ceil(Math.log2(Math.ceil(cols / COLS))));
+  const colLanes = columnLanes(cols);
   const rowLanes = WGS / colLanes;
   const colBlocks = Math.ceil(cols / (colLanes * COLS));
   const coBlocks = Math.ceil(p.cOut / cb);
