@@ -1,6 +1,6 @@
 // The gather and pad kernels against the float64 reference. Both only move values, so the results must match exactly
 // (tolerance 0): every input is float32-representable and no arithmetic touches it. Small cases take the division-free
-// index arithmetic, one case of each is above its limit.
+// index arithmetic, one case of each is above its limit; gathers of whole vec4s take the vec4 kernel.
 
 import { describe, it } from 'vitest';
 import type { GatherParams, PadParams } from '../../src/tensor/backend.ts';
@@ -34,6 +34,14 @@ const gathers: [string, number, GatherParams][] = [
     { outShape: [4, 3, 6, 5], strides: [0, 5, 0, 1], offset: 0 },
   ],
   ['scalar broadcast to 70000 elements (folded grid)', 1, { outShape: [70000, 1], strides: [0, 0], offset: 0 }],
+  // Runs of a multiple of 4 contiguous elements from a multiple of 4 move as vec4s.
+  [
+    'vec4s: channels 1..3 of [2, 6, 4, 4] (a latent half)',
+    2 * 6 * 16,
+    { outShape: [2, 3, 4, 4], strides: [96, 16, 4, 1], offset: 16 },
+  ],
+  ['vec4s: a row of 8 repeated 5 times', 8, { outShape: [5, 8], strides: [0, 1], offset: 0 }],
+  ['one f32 each: runs of 8 from offset 2', 26, { outShape: [2, 8], strides: [12, 1], offset: 2 }],
   ['size-1 dimensions mixed in', 2 * 7, { outShape: [1, 7, 1, 2, 1], strides: [99, 1, 5, 7, 3], offset: 0 }],
   ['empty output', 4, { outShape: [0, 4], strides: [4, 1], offset: 0 }],
   // Above FAST_INDEX_LIMIT output elements the index arithmetic divides by integers.
