@@ -19,7 +19,8 @@
 // per invocation (12.5 vs 2.6 GFLOP/s, n 16, 64 -> 128 channels, 32x32, 4x4 stride 2): there every workgroup-memory read
 // is a per-lane gather, and memory reads, not FMAs, bound the time; 8 x 16 blocks do the most FMAs per read that still ran
 // faster (8 x 8: 9 GFLOP/s, 16 x 16: 6). A discrete GPU may favour a shared-memory tile; no such device was at hand.
-// On CPU adapters the weights are loaded once per subgroup and broadcast (shared-loads.ts): 0.65-0.8 of the time.
+// On CPU adapters the weights are loaded once per subgroup and broadcast (shared-loads.ts): 0.65-0.8 of the time; and
+// each step covers two source channels (CHANNEL_GROUP).
 
 import type { GpuRuntime, GpuStorage, KernelSource } from '../runtime.ts';
 import { grid1d } from '../runtime.ts';
@@ -64,6 +65,15 @@ export interface ConvGemm {
 
 const PIXELS = 8;
 
+/**
+ * Source channels per step of the reduction on CPU adapters. Lavapipe keeps the 128 accumulators in memory and updates
+ * each under the invocation mask (a load, a multiply, an add, a blend and a store: it splits fma), so two channels' FMAs
+ * chained per update halve that traffic: the decoder's up-sampling (m 4096, n 16, k 128 phases) ran at 17.7-18.0
+ * against 14.7-15.0 GFLOP/s (AVX-512 code) and 15.9-16.0 against 13.4-14.0 (AVX2 code); four channels ran at 8.5-9.7
+ * (their loads and weights spill too). Odd channel counts end with one single-channel step.
+ */
+const CHANNEL_GROUP = 2;
+
 /** Output channels per invocation: 16 is fastest, smaller blocks waste less when there are few channels. */
 const channelBlock = (channels: number) => (channels <= 4 ? 4 : channels <= 8 ? 8 : 16);
 
@@ -73,25 +83,54 @@ const kernel = cached((shape: string): KernelSource => {
   const [cb, wgs, subgroupText, tapsY, tapsX] = shape.split('x');
   const subgroup = Number(subgroupText);
   const [loopY, loopX] = tapsY ? [`${tapsY}u`, `${tapsX}u`] : ['params.tapsY', 'params.tapsX'];
-  // Per reduction step: the block's weights (the same for the whole workgroup), then its FMAs.
-  const products = subgroup
-    ? [
-        ...sharedLoads(
-          subgroup,
-          Number(cb),
-          'wv',
-          (j) => `wt[min(c0 + ${j}, params.outChannels - 1u) * params.wStrideOut + wtTap]`,
-        ),
-        'for (var j = 0u; j < CB; j += 1u) {',
-        '  for (var i = 0u; i < PIXELS; i += 1u) { acc[i][j] = fma(v[i], wv[j], acc[i][j]); }',
-        '}',
-      ]
-    : [
-        'for (var j = 0u; j < CB; j += 1u) {',
-        '  let wv = wt[wtRow[j] + wtTap];',
-        '  for (var i = 0u; i < PIXELS; i += 1u) { acc[i][j] = fma(v[i], wv, acc[i][j]); }',
-        '}',
-      ];
+  // Per reduction step: the block's weights (the same for the whole workgroup), then its FMAs, for `group` source
+  // channels at once (see CHANNEL_GROUP): value k of a group is v_k[i] x wv_k[j].
+  const products = (group: number) =>
+    subgroup
+      ? [
+          ...Array.from({ length: group }, (_, k) =>
+            sharedLoads(
+              subgroup,
+              Number(cb),
+              `wv_${k}`,
+              (j) =>
+                `wt[min(c0 + ${j}, params.outChannels - 1u) * params.wStrideOut + wtTap + ${k}u * params.wStrideCh]`,
+            ),
+          ).flat(),
+          'for (var j = 0u; j < CB; j += 1u) {',
+          `  for (var i = 0u; i < PIXELS; i += 1u) { acc[i][j] = ${Array.from({ length: group }, (_, k) => k).reduce((e, k) => `fma(v_${k}[i], wv_${k}[j], ${e})`, 'acc[i][j]')}; }`,
+          '}',
+        ]
+      : [
+          'for (var j = 0u; j < CB; j += 1u) {',
+          '  let wv = wt[wtRow[j] + wtTap];',
+          '  for (var i = 0u; i < PIXELS; i += 1u) { acc[i][j] = fma(v_0[i], wv, acc[i][j]); }',
+          '}',
+        ];
+  // The reduction over the taps of `group` source channels from ch.
+  const channelStep = (group: number) => `
+    for (var ty = 0u; ty < ${loopY}; ty += 1u) {
+      var rowOk: array<bool, PIXELS>;
+      var rowStart: array<u32, PIXELS>;
+      for (var i = 0u; i < PIXELS; i += 1u) {
+        let y = y0[i] + i32(ty) * params.tapMulY;
+        rowOk[i] = pixelOk[i] && y >= 0 && y < i32(params.srcH);
+        rowStart[i] = srcImage[i] + (ch * params.srcH + u32(y)) * params.srcW;
+      }
+      let wtTaps = ch * params.wStrideCh + (params.ky0 + ty * params.kyStep) * params.kw + params.kx0;
+      for (var tx = 0u; tx < ${loopX}; tx += 1u) {
+        ${Array.from({ length: group }, (_, k) => `var v_${k}: array<f32, PIXELS>;`).join('\n        ')}
+        for (var i = 0u; i < PIXELS; i += 1u) {
+          let x = x0[i] + i32(tx) * params.tapMulX;
+          let ok = rowOk[i] && x >= 0 && x < i32(params.srcW);
+          let at = select(0u, rowStart[i] + u32(x), ok);
+          ${Array.from({ length: group }, (_, k) => `v_${k}[i] = select(0.0, src[at${k ? ` + ${k}u * params.srcH * params.srcW` : ''}], ok);`).join('\n          ')}
+        }
+        let wtTap = wtTaps + tx * params.kxStep;
+        ${products(group).join('\n        ')}
+      }
+    }`;
+  const group = subgroup ? CHANNEL_GROUP : 1;
   return {
     name: 'conv2d_gemm',
     key: `conv2d_gemm:${shape}`,
@@ -145,27 +184,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var j = 0u; j < CB; j += 1u) { wtRow[j] = min(c0 + j, params.outChannels - 1u) * params.wStrideOut; }
 
   var acc: array<array<f32, CB>, PIXELS>;
-  for (var ch = 0u; ch < params.channels; ch += 1u) {
-    for (var ty = 0u; ty < ${loopY}; ty += 1u) {
-      var rowOk: array<bool, PIXELS>;
-      var rowStart: array<u32, PIXELS>;
-      for (var i = 0u; i < PIXELS; i += 1u) {
-        let y = y0[i] + i32(ty) * params.tapMulY;
-        rowOk[i] = pixelOk[i] && y >= 0 && y < i32(params.srcH);
-        rowStart[i] = srcImage[i] + (ch * params.srcH + u32(y)) * params.srcW;
-      }
-      let wtTaps = ch * params.wStrideCh + (params.ky0 + ty * params.kyStep) * params.kw + params.kx0;
-      for (var tx = 0u; tx < ${loopX}; tx += 1u) {
-        var v: array<f32, PIXELS>;
-        for (var i = 0u; i < PIXELS; i += 1u) {
-          let x = x0[i] + i32(tx) * params.tapMulX;
-          let ok = rowOk[i] && x >= 0 && x < i32(params.srcW);
-          v[i] = select(0.0, src[select(0u, rowStart[i] + u32(x), ok)], ok);
-        }
-        let wtTap = wtTaps + tx * params.kxStep;
-        ${products.join('\n        ')}
-      }
-    }
+  var ch = 0u;
+  ${
+    group > 1
+      ? `for (; ch + ${group - 1}u < params.channels; ch += ${group}u) {${channelStep(group)}
+  }`
+      : ''
+  }
+  for (; ch < params.channels; ch += 1u) {${channelStep(1)}
   }
 
   let outPlane = params.outH * params.outW;
