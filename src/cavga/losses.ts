@@ -4,13 +4,12 @@ import {
   add,
   div,
   exp,
+  fused,
   gt,
   maximum,
   mean,
   mul,
   rsubScalar,
-  square,
-  sub,
   sum,
   mulScalar,
   reshape,
@@ -19,6 +18,7 @@ import {
 import { noGrad } from '../autograd/graph.ts';
 import { binaryCrossEntropyWithLogits, logSoftmax, mseLoss } from '../nn/functional/index.ts';
 import { fullLike } from '../tensor/creation.ts';
+import { ex } from '../tensor/expression.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
 /** L_R: mean squared error between reconstruction and input. */
@@ -26,7 +26,15 @@ export const reconstructionLoss = (xHat: Tensor, x: Tensor) => mseLoss(xHat, x);
 
 /** KL(q(z|x) || N(0, I)) as a mean over latent entries: -0.5 mean(1 + logvar - mu^2 - exp(logvar)). */
 export function klDivergence(mu: Tensor, logvar: Tensor): Tensor {
-  return mulScalar(mean(sub(add(logvar, 1), add(square(mu), exp(logvar)))), -0.5);
+  // 1 + logvar - mu^2 - exp(logvar) per entry in one kernel; its gradients -2 mu g and (1 - exp(logvar)) g.
+  const o = ex.operand;
+  const terms = fused(
+    'kl_terms',
+    ex.sub(ex.addScalar(o(1), 1), ex.add(ex.square(o(0)), ex.exp(o(1)))),
+    [mu, logvar],
+    (g, needs) => [needs[0] ? mul(g, mulScalar(mu, -2)) : null, needs[1] ? mul(g, rsubScalar(exp(logvar), 1)) : null],
+  );
+  return mulScalar(mean(terms), -0.5);
 }
 
 /** The discriminator's loss: -mean(log D(x)) - mean(log(1 - D(x_hat))), in the stable logits form. */

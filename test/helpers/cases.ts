@@ -4,6 +4,7 @@ import type { Tensor } from '../../src/tensor/tensor.ts';
 import { Lcg } from '../../src/tensor/lcg.ts';
 import * as ops from '../../src/autograd/index.ts';
 import * as F from '../../src/nn/functional/index.ts';
+import { klDivergence } from '../../src/cavga/losses.ts';
 
 export interface InputSpec {
   shape: number[];
@@ -137,7 +138,14 @@ export const functionalCases: OpCase[] = [
     inputs: [s(6, 2), constant(pos(6, 2))],
     run: (x, t) => F.binaryCrossEntropyWithLogits(x, ops.mul(t, 0.5)),
   },
+  {
+    name: 'bce_with_logits, target differentiated too',
+    inputs: [s(6, 2), pos(6, 2)],
+    run: (x, t) => F.binaryCrossEntropyWithLogits(x, ops.mul(t, 0.5)),
+  },
   { name: 'mse_loss', inputs: [s(3, 5), constant(s(3, 5))], run: (x, t) => F.mseLoss(x, t) },
+  { name: 'mse_loss, target differentiated too', inputs: [s(3, 5), s(3, 5)], run: (x, t) => F.mseLoss(x, t) },
+  { name: 'CAVGA KL divergence', inputs: [s(2, 3, 2), s(2, 3, 2)], run: (mu, logvar) => klDivergence(mu, logvar) },
   { name: 'l1_loss', inputs: [s(3, 5), constant(s(3, 5))], run: (x, t) => F.l1Loss(x, t), atol: 1e-5 },
   {
     name: 'upsample nearest x2',

@@ -1,7 +1,23 @@
-// Losses and log-softmax, composed from differentiable ops (numerically stable forms).
+// Losses and log-softmax in numerically stable forms: element-wise terms as fused kernels with their gradients written
+// out (first order fused too, higher orders in composite ops), the rest composed from differentiable ops.
 
-import { abs, add, exp, log, max, mean, mul, neg, relu, square, sub, sum } from '../../autograd/index.ts';
+import {
+  abs,
+  exp,
+  fused,
+  log,
+  max,
+  mean,
+  mul,
+  neg,
+  mulScalar,
+  rsubScalar,
+  sigmoid,
+  sub,
+  sum,
+} from '../../autograd/index.ts';
 import { detach } from '../../autograd/ops/copy.ts';
+import { ex } from '../../tensor/expression.ts';
 import { broadcastShapes, formatShape, sameShape } from '../../tensor/shape.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 
@@ -33,7 +49,7 @@ export function binaryCrossEntropyWithLogits(
   reduction: Reduction = 'mean',
 ): Tensor {
   checkSameShape('binary_cross_entropy_with_logits', input, target);
-  let loss = add(sub(relu(input), mul(input, target)), log(add(exp(neg(abs(input))), 1)));
+  let loss = bceWithLogitsTerms(input, target);
   if (weight) {
     broadcastShapes(weight.shape, input.shape, 'binary_cross_entropy_with_logits weight');
     loss = mul(loss, weight);
@@ -41,9 +57,52 @@ export function binaryCrossEntropyWithLogits(
   return reduce(loss, reduction);
 }
 
+const o = ex.operand;
+
+/** Per element max(x, 0) - x t + log(1 + exp(-|x|)) in one kernel; d/dx = sigmoid(x) - t, d/dt = -x. */
+function bceWithLogitsTerms(x: Tensor, t: Tensor): Tensor {
+  const terms = ex.add(
+    ex.sub(ex.relu(o(0)), ex.mul(o(0), o(1))),
+    ex.log(ex.addScalar(ex.exp(ex.neg(ex.abs(o(0)))), 1)),
+  );
+  return fused('bce_with_logits', terms, [x, t], (g, needs) => [
+    needs[0] ? bceWithLogitsGradient(g, x, t) : null,
+    needs[1] ? mul(g, neg(x)) : null,
+  ]);
+}
+
+/** g (sigmoid(x) - t), the gradient of the terms above in x, in one kernel; its own gradients in composite ops. */
+function bceWithLogitsGradient(g: Tensor, x: Tensor, t: Tensor): Tensor {
+  return fused('bce_with_logits_backward', ex.mul(o(0), ex.sub(ex.sigmoid(o(1)), o(2))), [g, x, t], (gg, needs) => {
+    const s = sigmoid(x);
+    return [
+      needs[0] ? mul(gg, sub(s, t)) : null,
+      needs[1] ? mul(mul(gg, g), mul(s, rsubScalar(s, 1))) : null,
+      needs[2] ? neg(mul(gg, g)) : null,
+    ];
+  });
+}
+
+/** (a - b)^2 per element in one kernel; its gradient 2 (a - b) g in another, whose own gradients are composite. */
+function squaredError(a: Tensor, b: Tensor): Tensor {
+  const gradient = (g: Tensor) =>
+    fused('squared_error_backward', ex.mul(o(0), ex.mulScalar(ex.sub(o(1), o(2)), 2)), [g, a, b], (gg, needs) => {
+      const twice = mulScalar(mul(gg, g), 2);
+      return [
+        needs[0] ? mul(gg, mulScalar(sub(a, b), 2)) : null,
+        needs[1] ? twice : null,
+        needs[2] ? neg(twice) : null,
+      ];
+    });
+  return fused('squared_error', ex.square(ex.sub(o(0), o(1))), [a, b], (g, needs) => {
+    const ga = gradient(g);
+    return [needs[0] ? ga : null, needs[1] ? neg(ga) : null];
+  });
+}
+
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkSameShape('mse_loss', input, target);
-  return reduce(square(sub(input, target)), reduction);
+  return reduce(squaredError(input, target), reduction);
 }
 
 export function l1Loss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
