@@ -234,11 +234,13 @@ const workgroupSize = (m: number) => {
 /**
  * Whether a GEMM's kernel gets its taps as constants, so the shader compiler can unroll the loops over them. Measured on
  * lavapipe (CPU time per dispatch, variants alternated in one process, AVX-512 and AVX2 code): 1x1 convolutions took
- * 0.6-0.74 of the time (the tap loops vanish), 3x3 0.84-0.88, 4x4 0.93; but the input gradients' 2x2 phases took 1.1-1.96
- * and a 2x2 forward 1.2-1.34 (their loops are unrolled whole, and the 128 accumulators then spill), as did a GEMM with a
- * single output channel (1.3-1.8).
+ * 0.6-0.74 of the time (the tap loops vanish), 3x3 0.84-0.88, 4x4 0.93; a GEMM with a single output channel 1.3-1.8.
+ * The input gradients' 2x2 phases (transposed convolutions) took 1.1-1.96 with one source channel per step (unrolled
+ * whole, its 128 accumulators spilled); with two channels per step (CHANNEL_GROUP) they take 0.75-0.84 (the decoder's
+ * up-sampling at 32x32 and 8x8: 1223-1342 -> 964-1206 us, 1160-1280 -> 956-1046 us, both code kinds).
  */
-const constantTaps = (g: ConvGemm) => g.outChannels >= 8 && ((g.tapsX === 1 && g.tapsY === 1) || g.tapsX >= 3);
+const constantTaps = (g: ConvGemm) =>
+  g.outChannels >= 8 && ((g.tapsX === 1 && g.tapsY === 1) || (g.tapsX === 2 && g.tapsY === 2) || g.tapsX >= 3);
 
 /** Runs one implicit GEMM into `out`, which other dispatches may be filling elsewhere. */
 export function convGemm(rt: GpuRuntime, src: GpuStorage, wt: GpuStorage, out: GpuStorage, g: ConvGemm): void {
