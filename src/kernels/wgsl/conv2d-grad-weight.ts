@@ -124,22 +124,26 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   };
 });
 
-const sumKernel: KernelSource = {
-  name: 'conv2d_grad_weight_sum',
-  key: 'conv2d_grad_weight_sum',
-  source: () => /* wgsl */ `
+/** Adds the slices in order (deterministic); `vec4` when a slice is a whole number of vec4s. */
+const sumKernel = cached((width: string): KernelSource => {
+  const type = width === 'vec4' ? 'vec4<f32>' : 'f32';
+  return {
+    name: 'conv2d_grad_weight_sum',
+    key: `conv2d_grad_weight_sum:${width}`,
+    source: () => /* wgsl */ `
 ${preamble}
 struct Params { n: u32, slices: u32 }
-@group(0) @binding(0) var<storage, read> part: array<f32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<storage, read> part: array<${type}>;
+@group(0) @binding(1) var<storage, read_write> out: array<${type}>;
 @group(0) @binding(2) var<uniform> params: Params;
 
 ${perElementMain()}
-  var sum = 0.0;
+  var sum = ${type}(0.0);
   for (var s = 0u; s < params.slices; s += 1u) { sum += part[s * params.n + i]; }
   out[i] = sum;
 }`,
-};
+  };
+});
 
 /**
  * Invocations of a workgroup that share its rows, each owning COLS columns: the number (a power of two dividing the
@@ -212,7 +216,9 @@ export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, 
   const subgroup = sharedOver && colLanes % sharedOver === 0 ? sharedOver : 0;
   rt.dispatch(productKernel(`${cb}x${subgroup}`), { x, gy, part }, uniforms, grid1d(groups, 1));
   if (part !== gw) {
-    rt.dispatch(sumKernel, { part, out: gw }, { n: size, slices: partials }, grid1d(size, WG));
+    // One f32 per invocation cost 4-5x the time per element of vec4s in the element-wise kernels on lavapipe.
+    const n = size % 4 === 0 ? size / 4 : size;
+    rt.dispatch(sumKernel(n === size ? 'f32' : 'vec4'), { part, out: gw }, { n, slices: partials }, grid1d(n, WG));
     rt.release(part);
   }
   return gw;
