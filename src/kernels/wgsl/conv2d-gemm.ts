@@ -224,11 +224,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
  * Invocations per workgroup: the largest of 64, 32, 16 and 8 that pads the GEMM's rows least. A workgroup covers
  * size x PIXELS rows, so a GEMM of 256 rows (D.disc4: 16 images of 4x4 outputs) would compute as many padding rows as
  * real ones with 64: its forward ran 1.7x and its input gradient 1.9x faster with 32. The discriminator's last stride-2
- * layer at 32x32 has 64 rows (16 images of 2x2), three quarters padding even with 32.
+ * layer at 32x32 has 64 rows (16 images of 2x2), three quarters padding even with 32. 16 and 8 only on CPU adapters,
+ * whose SIMD width is 8: on a GPU a workgroup narrower than its 32- or 64-wide wave leaves the rest of the wave idle.
  */
-const workgroupSize = (m: number) => {
+const workgroupSize = (m: number, cpu: boolean) => {
   const padded = (size: number) => Math.ceil(m / (size * PIXELS)) * size;
-  return [64, 32, 16, 8].reduce((best, size) => (padded(size) < padded(best) ? size : best));
+  return (cpu ? [64, 32, 16, 8] : [64, 32]).reduce((best, size) => (padded(size) < padded(best) ? size : best));
 };
 
 /**
@@ -246,7 +247,7 @@ const constantTaps = (g: ConvGemm) =>
 export function convGemm(rt: GpuRuntime, src: GpuStorage, wt: GpuStorage, out: GpuStorage, g: ConvGemm): void {
   const m = g.batch * g.rows * g.cols;
   const cb = channelBlock(g.outChannels);
-  const wgs = workgroupSize(m);
+  const wgs = workgroupSize(m, rt.info.isFallbackAdapter);
   const mBlocks = Math.ceil(m / (wgs * PIXELS));
   const groups = mBlocks * Math.ceil(g.outChannels / cb);
   // Every lane of a workgroup uses the same weights, so any subgroup inside it can share their loads.
