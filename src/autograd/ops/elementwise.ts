@@ -126,7 +126,8 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
 /**
  * A chain of element-wise ops over broadcast operands in one kernel: operand k of `expr` (src/tensor/expression.ts) is
  * operands[k]. `backward(g, needs)` gives each operand's gradient in differentiable ops, as every op's backward does;
- * null declares the chain piecewise constant (no gradient), as comparisons are.
+ * null declares the chain piecewise constant (no gradient), as comparisons are. Constants are part of the kernel: one
+ * that changes from call to call (a schedule) compiles a kernel per value, so pass it as an operand instead.
  */
 export function fused(
   name: string,
