@@ -188,6 +188,7 @@ const digitsEdit: Mutator = (bytes, rng) => {
 
 describe('dataset parsers under fuzzing: parsed consistently or refused in one line naming the file', () => {
   it('PNG: 3,000 mutated files through the header checks and pngjs', () => {
+    const untouched = pngSeeds.map((seed) => Buffer.from(seed));
     const outcome = fuzz(
       fuzzInputs(pngSeeds, 3000, [headerEdit, pixelEdit, headerEdit, lengthEdit, bombEdit], 21),
       (bytes) => {
@@ -205,7 +206,10 @@ describe('dataset parsers under fuzzing: parsed consistently or refused in one l
       { names, errorClass: DataError, check: expectImage },
     );
     expect(outcome.refused).toBeGreaterThan(1500);
-    expect(outcome.accepted).toBeGreaterThan(0);
+    // Decoded only when its pixel data is all there (82 of 3,000 with these seeds; 0 while the seeds themselves were
+    // being damaged, and then only whatever stale memory pngjs read past a short stream happened to pass).
+    expect(outcome.accepted).toBeGreaterThan(40);
+    expect(pngSeeds.every((seed, i) => untouched[i].equals(seed))).toBe(true);
     expect(outcome.slowestMs).toBeLessThan(1000);
   });
 

@@ -213,6 +213,29 @@ describe('PNG headers', () => {
     );
     expect(performance.now() - start).toBeLessThan(100);
   });
+
+  it('refuse, every time, pixel data that inflates to fewer bytes than the rows need (pngjs would read stale memory)', () => {
+    // 40 x 40 gray, 8-bit: 40 rows of 41 bytes are needed and the stream holds 2. pngjs 7 alone returned whatever the
+    // heap held past them: accepted or refused depending on earlier allocations, so garbage is left in the heap first.
+    const rows = Buffer.alloc(2 * 41, 7);
+    rows[0] = rows[41] = 0;
+    const whole = pngBytes(40, 40, 0, 8, new Array(1600).fill(7));
+    const short = Buffer.concat([
+      whole.subarray(0, 33),
+      chunk('IDAT', deflateSync(rows)),
+      chunk('IEND', Buffer.alloc(0)),
+    ]);
+    for (let fill = 0; fill < 256; fill += 51) {
+      for (let k = 0; k < 100; k++) Buffer.allocUnsafe(1640 + k).fill(fill);
+      expect(() => decodePng(short, 'short.png')).toThrow(
+        /^short\.png: truncated PNG \(its pixel data holds 82 of the 1640 bytes it needs\)$/,
+      );
+    }
+    // The same file with all its rows, and one whose stream was cut mid-way, decoded and refused as before.
+    expect(Array.from(decodePng(whole, 'whole.png').data).every((v) => v === Math.fround(7 / 255))).toBe(true);
+    const cut = Buffer.concat([whole.subarray(0, 33), chunk('IDAT', deflateSync(Buffer.alloc(1640)).subarray(0, 6))]);
+    expect(() => decodePng(cut, 'cut.png')).toThrow(/^cut\.png: truncated PNG \(its pixel data holds \d+ of the 1640/);
+  });
 });
 
 describe('file-system errors', () => {

@@ -65,11 +65,15 @@ export function* fuzzInputs(
   seed = 1,
 ): Generator<{ index: number; input: Uint8Array }> {
   const rng = new FuzzRng(seed);
+  // Plain Uint8Arrays only: a Buffer's slice() is a view, so a mutator's "copy" of a Buffer seed would edit the seed
+  // itself and every later input would grow from a damaged seed.
+  const plain = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? Uint8Array.from(bytes) : bytes);
+  const originals = seeds.map(plain);
   for (let index = 0; index < count; index++) {
-    let input = rng.pick(seeds);
+    let input = rng.pick(originals);
     for (let k = 1 + rng.int(2); k > 0; k--) {
       const pool = mutators.length && rng.int(2) ? mutators : generic;
-      input = rng.pick(pool)(input, rng);
+      input = plain(rng.pick(pool)(input, rng));
     }
     yield { index, input };
   }

@@ -4,6 +4,7 @@
 // instead of making pngjs allocate gigabytes; readPngHeader reads only the header, for checking whole datasets quickly.
 
 import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { constants, inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { DataError, oneLine } from './errors.ts';
 import { fileError, readFile } from './files.ts';
@@ -85,6 +86,7 @@ export function readPngHeader(path: string): PngHeader {
 /** Decodes PNG bytes; `path` names the source in errors. */
 export function decodePng(bytes: Buffer, path: string): Image {
   const { width, height, channels } = parsePngHeader(bytes, bytes.length, path);
+  checkPixelDataLength(bytes, path);
   let png;
   try {
     // skipRescale keeps 16-bit samples (as a Uint16Array) instead of rounding them to 8 bits.
@@ -97,6 +99,42 @@ export function decodePng(bytes: Buffer, path: string): Image {
     throw new DataError(`${path}: corrupt PNG (pixel data of the wrong size)`);
   const max = png.palette ? 255 : 2 ** png.depth - 1;
   return fromInterleaved(png.data as Buffer | Uint16Array, width, height, channels, 4, max);
+}
+
+/**
+ * Refuses a non-interlaced PNG whose compressed pixel data inflates to fewer bytes than its rows need. pngjs 7's own
+ * synchronous inflate (used for exactly these files) reads Node's zlib results in the wrong order, so for such a file
+ * it returns uninitialised memory as pixels: a damaged file was accepted or refused depending on what the heap held.
+ * Inflating stops at the size the rows need, so a bomb costs no more than a valid file of its size.
+ */
+function checkPixelDataLength(bytes: Buffer, path: string): void {
+  const [bitDepth, colorType, , , interlace] = bytes.subarray(24, 29);
+  if (interlace) return; // pngjs inflates interlaced files with Node's zlib, which is correct
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const rowBytes = 1 + Math.ceil((view.getUint32(16) * SAMPLES[colorType] * bitDepth) / 8);
+  const needed = rowBytes * view.getUint32(20);
+  const idat: Buffer[] = [];
+  // Chunks: 4-byte length, 4-byte type, data, 4-byte CRC; pngjs refuses a broken sequence itself.
+  for (let at = SIGNATURE.length; at + 8 <= bytes.length;) {
+    const length = view.getUint32(at);
+    const end = at + 8 + length;
+    if (end > bytes.length) break;
+    if (bytes.toString('latin1', at + 4, at + 8) === 'IDAT') idat.push(bytes.subarray(at + 8, end));
+    at = end + 4;
+  }
+  let inflated: number;
+  try {
+    // Sync flush: a stream cut short still yields what it holds; the limit stops a bomb at one byte too many.
+    inflated = inflateSync(Buffer.concat(idat), {
+      finishFlush: constants.Z_SYNC_FLUSH,
+      maxOutputLength: needed,
+    }).length;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return;
+    throw new DataError(`${path}: corrupt PNG (${oneLine((e as Error).message)})`);
+  }
+  if (inflated < needed)
+    throw new DataError(`${path}: truncated PNG (its pixel data holds ${inflated} of the ${needed} bytes it needs)`);
 }
 
 export function readPng(path: string): Image {
