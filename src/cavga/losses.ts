@@ -25,15 +25,15 @@ import type { Tensor } from '../tensor/tensor.ts';
 export const reconstructionLoss = (xHat: Tensor, x: Tensor) => mseLoss(xHat, x);
 
 /** KL(q(z|x) || N(0, I)) as a mean over latent entries: -0.5 mean(1 + logvar - mu^2 - exp(logvar)). */
+/** 1 + logvar - mu^2 - exp(logvar), mu and logvar operands 0 and 1; built once, its kernel cached by expression. */
+const KL_TERMS = ex.sub(ex.addScalar(ex.operand(1), 1), ex.add(ex.square(ex.operand(0)), ex.exp(ex.operand(1))));
+
 export function klDivergence(mu: Tensor, logvar: Tensor): Tensor {
-  // 1 + logvar - mu^2 - exp(logvar) per entry in one kernel; its gradients -2 mu g and (1 - exp(logvar)) g.
-  const o = ex.operand;
-  const terms = fused(
-    'kl_terms',
-    ex.sub(ex.addScalar(o(1), 1), ex.add(ex.square(o(0)), ex.exp(o(1)))),
-    [mu, logvar],
-    (g, needs) => [needs[0] ? mul(g, mulScalar(mu, -2)) : null, needs[1] ? mul(g, rsubScalar(exp(logvar), 1)) : null],
-  );
+  // The terms in one kernel; their gradients -2 mu g and (1 - exp(logvar)) g.
+  const terms = fused('kl_terms', KL_TERMS, [mu, logvar], (g, needs) => [
+    needs[0] ? mul(g, mulScalar(mu, -2)) : null,
+    needs[1] ? mul(g, rsubScalar(exp(logvar), 1)) : null,
+  ]);
   return mulScalar(mean(terms), -0.5);
 }
 

@@ -40,11 +40,21 @@ const unaryBackward: Record<UnaryOp, Backward> = {
  * everywhere, as they should be.
  */
 function leakyReluBackward(x: Tensor, g: Tensor, slope: number): Tensor {
-  const mask = ex.addScalar(ex.mulScalar(ex.gt(ex.operand(0), 0), 1 - slope), slope);
-  return fused('leaky_relu_backward', ex.mul(ex.operand(1), mask), [x, g], (gg, needs) => [
+  return fused('leaky_relu_backward', leakyReluBackwardExpr(slope), [x, g], (gg, needs) => [
     null,
     needs[1] ? leakyReluBackward(x, gg, slope) : null,
   ]);
+}
+
+/** g (x > 0 ? 1 : slope), x and g operands 0 and 1; one expression object per slope, so its compiled kernel is reused. */
+const leakyReluBackwardExprs = new Map<number, Expr>();
+function leakyReluBackwardExpr(slope: number): Expr {
+  let e = leakyReluBackwardExprs.get(slope);
+  if (!e) {
+    e = ex.mul(ex.operand(1), ex.addScalar(ex.mulScalar(ex.gt(ex.operand(0), 0), 1 - slope), slope));
+    leakyReluBackwardExprs.set(slope, e);
+  }
+  return e;
 }
 
 export function unary(op: UnaryOp, x: Tensor, alpha = 0): Tensor {

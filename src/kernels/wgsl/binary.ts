@@ -47,6 +47,8 @@ const whereDefinition: Definition = {
 
 /** Fused expressions by label, registered by `elementwise` before its kernel is built. */
 const fused = new Map<string, Definition>();
+/** Each expression object's label and definition, so one built once is compiled to WGSL text once. */
+const compiled = new WeakMap<Expr, { label: string; definition: Definition }>();
 
 function definition(label: string): Definition {
   if (label === 'where') return whereDefinition;
@@ -205,9 +207,16 @@ export function elementwise(
   inputs: GpuStorage[],
   p: BroadcastParams,
 ): GpuStorage {
-  const body = exprWgsl(expr, (k) => `x${k}`);
-  const label = `fused:${name}:${body}`;
-  if (!fused.has(label))
-    fused.set(label, { name, names: inputs.map((_, k) => `x${k}`), body, functions: exprFunctions(expr) });
-  return run(rt, inputs, p, label);
+  let known = compiled.get(expr);
+  if (!known || known.definition.name !== name || known.definition.names.length !== inputs.length) {
+    const body = exprWgsl(expr, (k) => `x${k}`);
+    const names = inputs.map((_, k) => `x${k}`);
+    known = {
+      label: `fused:${name}:${names.length}:${body}`,
+      definition: { name, names, body, functions: exprFunctions(expr) },
+    };
+    compiled.set(expr, known);
+  }
+  if (!fused.has(known.label)) fused.set(known.label, known.definition);
+  return run(rt, inputs, p, known.label);
 }

@@ -57,15 +57,22 @@ export function binaryCrossEntropyWithLogits(
   return reduce(loss, reduction);
 }
 
+// The expressions of the fused terms, built once (their compiled kernels are cached by expression).
 const o = ex.operand;
+/** max(x, 0) - x t + log(1 + exp(-|x|)), x and t operands 0 and 1. */
+const BCE_TERMS = ex.add(
+  ex.sub(ex.relu(o(0)), ex.mul(o(0), o(1))),
+  ex.log(ex.addScalar(ex.exp(ex.neg(ex.abs(o(0)))), 1)),
+);
+/** g (sigmoid(x) - t), operands g, x, t. */
+const BCE_GRADIENT = ex.mul(o(0), ex.sub(ex.sigmoid(o(1)), o(2)));
+/** (a - b)^2 and its gradient 2 (a - b) g, operands a, b and g, a, b. */
+const SQUARED_ERROR = ex.square(ex.sub(o(0), o(1)));
+const SQUARED_ERROR_GRADIENT = ex.mul(o(0), ex.mulScalar(ex.sub(o(1), o(2)), 2));
 
 /** Per element max(x, 0) - x t + log(1 + exp(-|x|)) in one kernel; d/dx = sigmoid(x) - t, d/dt = -x. */
 function bceWithLogitsTerms(x: Tensor, t: Tensor): Tensor {
-  const terms = ex.add(
-    ex.sub(ex.relu(o(0)), ex.mul(o(0), o(1))),
-    ex.log(ex.addScalar(ex.exp(ex.neg(ex.abs(o(0)))), 1)),
-  );
-  return fused('bce_with_logits', terms, [x, t], (g, needs) => [
+  return fused('bce_with_logits', BCE_TERMS, [x, t], (g, needs) => [
     needs[0] ? bceWithLogitsGradient(g, x, t) : null,
     needs[1] ? mul(g, neg(x)) : null,
   ]);
@@ -73,7 +80,7 @@ function bceWithLogitsTerms(x: Tensor, t: Tensor): Tensor {
 
 /** g (sigmoid(x) - t), the gradient of the terms above in x, in one kernel; its own gradients in composite ops. */
 function bceWithLogitsGradient(g: Tensor, x: Tensor, t: Tensor): Tensor {
-  return fused('bce_with_logits_backward', ex.mul(o(0), ex.sub(ex.sigmoid(o(1)), o(2))), [g, x, t], (gg, needs) => {
+  return fused('bce_with_logits_backward', BCE_GRADIENT, [g, x, t], (gg, needs) => {
     const s = sigmoid(x);
     return [
       needs[0] ? mul(gg, sub(s, t)) : null,
@@ -86,7 +93,7 @@ function bceWithLogitsGradient(g: Tensor, x: Tensor, t: Tensor): Tensor {
 /** (a - b)^2 per element in one kernel; its gradient 2 (a - b) g in another, whose own gradients are composite. */
 function squaredError(a: Tensor, b: Tensor): Tensor {
   const gradient = (g: Tensor) =>
-    fused('squared_error_backward', ex.mul(o(0), ex.mulScalar(ex.sub(o(1), o(2)), 2)), [g, a, b], (gg, needs) => {
+    fused('squared_error_backward', SQUARED_ERROR_GRADIENT, [g, a, b], (gg, needs) => {
       const twice = mulScalar(mul(gg, g), 2);
       return [
         needs[0] ? mul(gg, mulScalar(sub(a, b), 2)) : null,
@@ -94,7 +101,7 @@ function squaredError(a: Tensor, b: Tensor): Tensor {
         needs[2] ? neg(twice) : null,
       ];
     });
-  return fused('squared_error', ex.square(ex.sub(o(0), o(1))), [a, b], (g, needs) => {
+  return fused('squared_error', SQUARED_ERROR, [a, b], (g, needs) => {
     const ga = gradient(g);
     return [needs[0] ? ga : null, needs[1] ? neg(ga) : null];
   });
