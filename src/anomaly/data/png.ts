@@ -134,7 +134,9 @@ function checkPixelDataLength(bytes: Buffer, path: string): void {
     throw new DataError(`${path}: corrupt PNG (${oneLine((e as Error).message)})`);
   }
   if (inflated < needed)
-    throw new DataError(`${path}: truncated PNG (its pixel data holds ${inflated} of the ${needed} bytes it needs)`);
+    throw new DataError(
+      `${path}: corrupt or truncated PNG (its pixel data holds ${inflated} of the ${needed} bytes it needs)`,
+    );
 }
 
 export function readPng(path: string): Image {
