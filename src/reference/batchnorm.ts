@@ -1,6 +1,6 @@
 // Float64 batch-norm primitives: per-channel statistics, the per-channel affine map, and the fused backward pieces.
 
-import type { ChannelParams } from '../tensor/backend.ts';
+import type { BatchNormParams, ChannelParams } from '../tensor/backend.ts';
 
 /** Calls fn(channel, index) for every element of an [n, c, hw] tensor. */
 function forEachElement(p: ChannelParams, fn: (ch: number, i: number) => void): void {
@@ -11,7 +11,14 @@ function forEachElement(p: ChannelParams, fn: (ch: number, i: number) => void): 
     }
 }
 
-export function batchNormStats(x: Float64Array, p: ChannelParams): { mean: Float64Array; variance: Float64Array } {
+const invstdOf = (variance: Float64Array, eps: number) => variance.map((v) => 1 / Math.sqrt(v + eps));
+
+export function batchNormStats(
+  x: Float64Array,
+  weight: Float64Array | null,
+  bias: Float64Array | null,
+  p: BatchNormParams,
+) {
   const count = p.n * p.hw;
   const mean = new Float64Array(p.c);
   const variance = new Float64Array(p.c);
@@ -19,7 +26,9 @@ export function batchNormStats(x: Float64Array, p: ChannelParams): { mean: Float
   for (let ch = 0; ch < p.c; ch++) mean[ch] /= count;
   forEachElement(p, (ch, i) => (variance[ch] += (x[i] - mean[ch]) ** 2));
   for (let ch = 0; ch < p.c; ch++) variance[ch] /= count;
-  return { mean, variance };
+  const scale = variance.map((v, ch) => (weight ? weight[ch] : 1) / Math.sqrt(v + p.eps));
+  const shift = mean.map((mu, ch) => (bias ? bias[ch] : 0) - mu * scale[ch]);
+  return { mean, variance, scale, shift };
 }
 
 export function channelAffine(
@@ -37,9 +46,10 @@ export function batchNormBackwardSums(
   g: Float64Array,
   x: Float64Array,
   mean: Float64Array,
-  invstd: Float64Array,
-  p: ChannelParams,
+  variance: Float64Array,
+  p: BatchNormParams,
 ) {
+  const invstd = invstdOf(variance, p.eps);
   const sumG = new Float64Array(p.c);
   const sumGXhat = new Float64Array(p.c);
   forEachElement(p, (ch, i) => {
@@ -53,13 +63,14 @@ export function batchNormBackwardInput(
   g: Float64Array,
   x: Float64Array,
   mean: Float64Array,
-  invstd: Float64Array,
+  variance: Float64Array,
   scale: Float64Array,
   sumG: Float64Array,
   sumGXhat: Float64Array,
-  p: ChannelParams,
+  p: BatchNormParams,
 ): Float64Array {
   const m = p.n * p.hw;
+  const invstd = invstdOf(variance, p.eps);
   const gx = new Float64Array(x.length);
   forEachElement(p, (ch, i) => {
     const xhat = (x[i] - mean[ch]) * invstd[ch];

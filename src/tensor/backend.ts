@@ -142,6 +142,11 @@ export interface ChannelParams {
   hw: number;
 }
 
+/** Batch norm's per-channel layout and the epsilon added to each variance before its square root. */
+export interface BatchNormParams extends ChannelParams {
+  eps: number;
+}
+
 /** Counter-based random numbers: element i uses counter (offset + i) under key `seed`. */
 export interface RandomParams {
   kind: 'uniform' | 'normal';
@@ -212,28 +217,37 @@ export interface Primitives {
   avgPool2d(x: Storage, p: Pool2dParams): Storage;
   /** Adjoint of avgPool2d: [n, c, oh, ow] to [n, c, h, w]. */
   avgPool2dGrad(gy: Storage, p: Pool2dParams): Storage;
-  /** Per-channel mean and biased variance of x [n, c, ...], two-pass (no E[x^2] - E[x]^2 cancellation). */
-  batchNormStats(x: Storage, p: ChannelParams): { mean: Storage; variance: Storage };
+  /**
+   * Per-channel mean and biased variance of x [n, c, ...], two-pass (no E[x^2] - E[x]^2 cancellation), and the affine
+   * map that normalises x: scale = weight / sqrt(variance + eps), shift = bias - mean * scale (a null weight counts as
+   * 1, a null bias as 0).
+   */
+  batchNormStats(
+    x: Storage,
+    weight: Storage | null,
+    bias: Storage | null,
+    p: BatchNormParams,
+  ): { mean: Storage; variance: Storage; scale: Storage; shift: Storage };
   /** y = x * scale[c] + shift[c]. */
   channelAffine(x: Storage, scale: Storage, shift: Storage, p: ChannelParams): Storage;
-  /** Per-channel sums of g and of g * (x - mean[c]) * invstd[c]: batch norm's backward reductions in one pass. */
+  /** Per-channel sums of g and of g * xhat, xhat = (x - mean[c]) / sqrt(variance[c] + eps): one pass. */
   batchNormBackwardSums(
     g: Storage,
     x: Storage,
     mean: Storage,
-    invstd: Storage,
-    p: ChannelParams,
+    variance: Storage,
+    p: BatchNormParams,
   ): { sumG: Storage; sumGXhat: Storage };
-  /** gx = scale[c] (g - sumG[c] / m - xhat sumGXhat[c] / m), xhat = (x - mean[c]) invstd[c], m = n * hw. */
+  /** gx = scale[c] (g - sumG[c] / m - xhat sumGXhat[c] / m), xhat as above, m = n * hw. */
   batchNormBackwardInput(
     g: Storage,
     x: Storage,
     mean: Storage,
-    invstd: Storage,
+    variance: Storage,
     scale: Storage,
     sumG: Storage,
     sumGXhat: Storage,
-    p: ChannelParams,
+    p: BatchNormParams,
   ): Storage;
   /** Fused optimiser updates: new storages for the parameter and its state (inputs are left as they are). */
   adam(

@@ -69,7 +69,7 @@ describe('reference backend: storage', () => {
 
   it("another backend's storage is refused in any argument position, naming the primitive", () => {
     const foreign = { size: 4, backend: { name: 'webgpu' } } as unknown as Storage;
-    const p = { n: 1, c: 2, hw: 2 };
+    const p = { n: 1, c: 2, hw: 2, eps: 1e-5 };
     const [x, c2] = [up([1, 2, 3, 4]), up([0, 1])];
     expect(() => cpu.batchNormBackwardInput(x, x, c2, c2, c2, c2, foreign, p)).toThrow(
       /^batch_norm_backward_input: operand lives on the webgpu backend, not cpu$/,

@@ -1,12 +1,12 @@
-// Batch normalisation in training mode, over [n, c, ...] per channel, as one op: a statistics kernel and a per-channel
-// affine kernel forward, two fused kernels backward. When the backward is itself recorded (createGraph), it computes
-// the same gradients with differentiable ops instead, so derivatives of every order stay exact.
+// Batch normalisation in training mode, over [n, c, ...] per channel, as one op: a statistics kernel (which also
+// computes the affine map that normalises) and a per-channel affine kernel forward, two fused kernels backward. When
+// the backward is itself recorded (createGraph), it computes the same gradients with differentiable ops instead, so
+// derivatives of every order stay exact.
 
 import type { Tensor } from '../../tensor/tensor.ts';
-import { isGradEnabled, noGrad, record } from '../graph.ts';
+import { isGradEnabled, record } from '../graph.ts';
 import { sum } from './broadcast.ts';
-import { ex, type Expr } from '../../tensor/expression.ts';
-import { addScalar, fused, mul, rsqrt, square, sub } from './elementwise.ts';
+import { addScalar, mul, rsqrt, square, sub } from './elementwise.ts';
 import { mean } from './reduce.ts';
 import { wrap } from './util.ts';
 import { reshape } from './view.ts';
@@ -25,42 +25,23 @@ export function batchNormTraining(
 ): { y: Tensor; mean: Tensor; variance: Tensor } {
   const backend = input.backend;
   const [n, c] = input.shape;
-  const p = { n, c, hw: input.size / (n * c) };
-  const stats = backend.batchNormStats(input.storage, p);
-  const mu = wrap(stats.mean, [c]);
-  const variance = wrap(stats.variance, [c]);
-  // scale = weight / sqrt(variance + eps) and shift = bias - mean * scale, each one kernel over the [c] statistics.
-  const o = ex.operand;
-  const invstdOf = (v: Expr) => ex.rsqrt(ex.addScalar(v, eps));
-  const scaleOf = (v: Expr, w: Expr | null) => (w ? ex.mul(invstdOf(v), w) : invstdOf(v));
-  const meanScale = ex.mul(o(1), scaleOf(o(0), weight ? o(2) : null));
-  const { scale, shift } = noGrad(() => ({
-    scale: fused(
-      'batch_norm_scale',
-      scaleOf(o(0), weight ? o(1) : null),
-      weight ? [variance, weight] : [variance],
-      null,
-    ),
-    shift: fused(
-      'batch_norm_shift',
-      bias ? ex.sub(o(weight ? 3 : 2), meanScale) : ex.neg(meanScale),
-      [variance, mu, ...(weight ? [weight] : []), ...(bias ? [bias] : [])],
-      null,
-    ),
-  }));
+  const p = { n, c, hw: input.size / (n * c), eps };
+  // One kernel: the statistics and the affine map that normalises (scale = weight / sqrt(variance + eps), shift =
+  // bias - mean * scale).
+  const stats = backend.batchNormStats(input.storage, weight?.storage ?? null, bias?.storage ?? null, p);
+  const [mu, variance, scale, shift] = [stats.mean, stats.variance, stats.scale, stats.shift].map((s) => wrap(s, [c]));
   const y = wrap(backend.channelAffine(input.storage, scale.storage, shift.storage, p), input.shape);
 
   /** The fused kernels: per-channel sums of g and g * xhat, then dx from them. Not differentiable again. */
   const fusedBackward = (g: Tensor, needsX: boolean): Gradients => {
-    const invstd = noGrad(() => fused('batch_norm_invstd', invstdOf(o(0)), [variance], null));
-    const sums = backend.batchNormBackwardSums(g.storage, input.storage, mu.storage, invstd.storage, p);
+    const sums = backend.batchNormBackwardSums(g.storage, input.storage, mu.storage, variance.storage, p);
     const x = needsX
       ? wrap(
           backend.batchNormBackwardInput(
             g.storage,
             input.storage,
             mu.storage,
-            invstd.storage,
+            variance.storage,
             scale.storage,
             sums.sumG,
             sums.sumGXhat,
