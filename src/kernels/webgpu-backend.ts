@@ -5,7 +5,13 @@ import type { Backend, MemoryInfo, Storage } from '../tensor/backend.ts';
 import { tableBackend, type PrimitiveTable } from '../tensor/backend-table.ts';
 import { acquireDevice, type AdapterDescription, type WebGPUOptions } from './device.ts';
 import { GpuRuntime, GpuStorage } from './runtime.ts';
-import { batchNormBackwardInput, batchNormBackwardSums, batchNormStats, channelAffine } from './wgsl/batchnorm.ts';
+import {
+  batchNormBackwardInput,
+  batchNormBackwardSums,
+  batchNormRunningStats,
+  batchNormStats,
+  channelAffine,
+} from './wgsl/batchnorm.ts';
 import { binary, elementwise, where } from './wgsl/binary.ts';
 import { conv2d } from './wgsl/conv2d.ts';
 import { conv2dGradInput } from './wgsl/conv2d-grad-input.ts';
@@ -39,6 +45,7 @@ const kernels: PrimitiveTable<GpuStorage, [GpuRuntime]> = {
   avgPool2d,
   avgPool2dGrad,
   batchNormStats,
+  batchNormRunningStats,
   channelAffine,
   batchNormBackwardSums,
   batchNormBackwardInput,

@@ -4,7 +4,13 @@
 
 import type { Backend, MemoryInfo, Storage } from '../tensor/backend.ts';
 import { tableBackend, type PrimitiveTable } from '../tensor/backend-table.ts';
-import { batchNormBackwardInput, batchNormBackwardSums, batchNormStats, channelAffine } from './batchnorm.ts';
+import {
+  batchNormBackwardInput,
+  batchNormBackwardSums,
+  batchNormRunningStats,
+  batchNormStats,
+  channelAffine,
+} from './batchnorm.ts';
 import { conv2d, conv2dGradInput, conv2dGradWeight } from './conv.ts';
 import { binary, elementwise, unary, where } from './elementwise.ts';
 import { fill, random } from './fill.ts';
@@ -35,6 +41,7 @@ const loops: PrimitiveTable<Float64Array> = {
   avgPool2d,
   avgPool2dGrad,
   batchNormStats,
+  batchNormRunningStats,
   channelAffine,
   batchNormBackwardSums,
   batchNormBackwardInput,

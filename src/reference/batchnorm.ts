@@ -1,6 +1,6 @@
 // Float64 batch-norm primitives: per-channel statistics, the per-channel affine map, and the fused backward pieces.
 
-import type { BatchNormParams, ChannelParams } from '../tensor/backend.ts';
+import type { BatchNormParams, ChannelParams, RunningStatsParams } from '../tensor/backend.ts';
 
 /** Calls fn(channel, index) for every element of an [n, c, hw] tensor. */
 function forEachElement(p: ChannelParams, fn: (ch: number, i: number) => void): void {
@@ -29,6 +29,19 @@ export function batchNormStats(
   const scale = variance.map((v, ch) => (weight ? weight[ch] : 1) / Math.sqrt(v + p.eps));
   const shift = mean.map((mu, ch) => (bias ? bias[ch] : 0) - mu * scale[ch]);
   return { mean, variance, scale, shift };
+}
+
+export function batchNormRunningStats(
+  runningMean: Float64Array,
+  runningVar: Float64Array,
+  mean: Float64Array,
+  variance: Float64Array,
+  p: RunningStatsParams,
+) {
+  return {
+    mean: runningMean.map((r, ch) => (1 - p.momentum) * r + p.momentum * mean[ch]),
+    variance: runningVar.map((r, ch) => (1 - p.momentum) * r + p.varianceMomentum * variance[ch]),
+  };
 }
 
 export function channelAffine(

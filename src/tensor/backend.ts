@@ -147,6 +147,14 @@ export interface BatchNormParams extends ChannelParams {
   eps: number;
 }
 
+/** Batch norm's running-statistics update over c channels. */
+export interface RunningStatsParams {
+  c: number;
+  momentum: number;
+  /** momentum * count / (count - 1): the batch's biased variance made unbiased. */
+  varianceMomentum: number;
+}
+
 /** Counter-based random numbers: element i uses counter (offset + i) under key `seed`. */
 export interface RandomParams {
   kind: 'uniform' | 'normal';
@@ -228,6 +236,18 @@ export interface Primitives {
     bias: Storage | null,
     p: BatchNormParams,
   ): { mean: Storage; variance: Storage; scale: Storage; shift: Storage };
+  /**
+   * Running statistics after a batch, as PyTorch updates them: running = (1 - momentum) running + momentum batch for
+   * the mean, and (1 - momentum) running + varianceMomentum batch for the variance. New storages; the inputs are left
+   * as they are.
+   */
+  batchNormRunningStats(
+    runningMean: Storage,
+    runningVar: Storage,
+    mean: Storage,
+    variance: Storage,
+    p: RunningStatsParams,
+  ): { mean: Storage; variance: Storage };
   /** y = x * scale[c] + shift[c]. */
   channelAffine(x: Storage, scale: Storage, shift: Storage, p: ChannelParams): Storage;
   /** Per-channel sums of g and of g * xhat, xhat = (x - mean[c]) / sqrt(variance[c] + eps): one pass. */

@@ -144,3 +144,10 @@ export class Tensor implements Disposable {
     return this;
   }
 }
+
+/** Makes a tensor hold a freshly computed storage (an optimiser's or a running statistic's fused update), leaving no extra owner behind. */
+export function replaceValues(p: Tensor, storage: Storage): void {
+  const updated = new Tensor(storage, p.shape);
+  p.copy_(updated);
+  updated.dispose();
+}

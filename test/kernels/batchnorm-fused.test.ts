@@ -1,7 +1,7 @@
 // The fused batch-norm op: WebGPU kernels against float64, forward and first-order backward, on awkward shapes; and the
 // fused backward against the composite form it replaces.
 
-import { describe, it, beforeAll } from 'vitest';
+import { describe, expect, it, beforeAll } from 'vitest';
 import { grad } from '../../src/autograd/engine.ts';
 import * as ops from '../../src/autograd/index.ts';
 import { batchNorm } from '../../src/nn/functional/normalization.ts';
@@ -104,5 +104,33 @@ describe('batch norm: the differentiable backward', () => {
         }
       });
     }
+  }
+});
+
+describe('batch norm: running statistics, both in one kernel', () => {
+  for (const c of [3, 70, 300]) {
+    it(`${c} channels: WebGPU matches float64 and PyTorch's update rule computed here from the values`, async () => {
+      const shape = [4, c, 3, 3];
+      const x = Array.from(valuesFor({ shape }, 9), (v) => 2 * v - 0.5);
+      const [mean0, var0] = [valuesFor({ shape: [c] }, 10), valuesFor({ shape: [c] }, 11).map((v) => 1 + Math.abs(v))];
+      const update = () => {
+        const [rm, rv] = [tensor(mean0, [c]), tensor(var0, [c])];
+        batchNorm(tensor(x, shape), rm, rv, null, null, true, 0.3, 1e-5).dispose();
+        return [rm, rv];
+      };
+      const expected = await Promise.all(withDevice('cpu', update).map((t) => t.data()));
+      const actual = await Promise.all(withDevice(gpu, update).map((t) => t.data()));
+      // Independent of both backends: (1 - momentum) running + momentum batch mean / unbiased batch variance.
+      const count = 4 * 9;
+      for (const ch of [0, c - 1]) {
+        const values = [0, 1, 2, 3].flatMap((img) => x.slice((img * c + ch) * 9, (img * c + ch + 1) * 9));
+        const mu = values.reduce((a, v) => a + v, 0) / count;
+        const unbiased = values.reduce((a, v) => a + (v - mu) ** 2, 0) / (count - 1);
+        expect(expected[0][ch]).toBeCloseTo(0.7 * mean0[ch] + 0.3 * mu, 12);
+        expect(expected[1][ch]).toBeCloseTo(0.7 * var0[ch] + 0.3 * unbiased, 12);
+      }
+      expectClose(actual[0], expected[0], 1e-5, 1e-6, 'running_mean');
+      expectClose(actual[1], expected[1], 1e-5, 1e-6, 'running_var');
+    });
   }
 });

@@ -1,10 +1,9 @@
 // Batch normalisation as PyTorch's F.batch_norm: batch statistics and running-statistics updates in training (the
 // differentiable op is src/autograd/ops/batchnorm.ts), running statistics in eval.
 
-import { add, addScalar, batchNormTraining, fused, mul, noGrad, reshape, rsqrt, sub } from '../../autograd/index.ts';
-import { ex } from '../../tensor/expression.ts';
+import { add, addScalar, batchNormTraining, mul, reshape, rsqrt, sub } from '../../autograd/index.ts';
 import { formatShape } from '../../tensor/shape.ts';
-import type { Tensor } from '../../tensor/tensor.ts';
+import { replaceValues, type Tensor } from '../../tensor/tensor.ts';
 
 /**
  * PyTorch's F.batch_norm over [n, c, ...]. In training, normalises by the batch statistics and, when running statistics
@@ -41,20 +40,20 @@ export function batchNorm(
       );
     const { y, mean: mu, variance } = batchNormTraining(input, weight, bias, eps);
     if (runningMean && runningVar) {
-      // running = (1 - momentum) running + momentum batch, one kernel each.
-      const update = (running: Tensor, batch: Tensor, weight: number) =>
-        running.copy_(
-          fused(
-            'running_average',
-            ex.add(ex.mulScalar(ex.operand(0), 1 - momentum), ex.mulScalar(ex.operand(1), weight)),
-            [running, batch],
-            null,
-          ),
-        );
-      noGrad(() => {
-        update(runningMean, mu, momentum);
-        update(runningVar, variance, (momentum * count) / (count - 1));
-      });
+      // Both in one kernel: running = (1 - momentum) running + momentum batch (unbiased, for the variance).
+      const updated = input.backend.batchNormRunningStats(
+        runningMean.storage,
+        runningVar.storage,
+        mu.storage,
+        variance.storage,
+        {
+          c,
+          momentum,
+          varianceMomentum: (momentum * count) / (count - 1),
+        },
+      );
+      replaceValues(runningMean, updated.mean);
+      replaceValues(runningVar, updated.variance);
     }
     return y;
   }

@@ -2,8 +2,8 @@
 
 import { noGrad } from '../../autograd/graph.ts';
 import { zerosLike } from '../../tensor/creation.ts';
-import { Tensor } from '../../tensor/tensor.ts';
-import { Optimizer, replaceValues } from './optimizer.ts';
+import { replaceValues, Tensor } from '../../tensor/tensor.ts';
+import { Optimizer } from './optimizer.ts';
 
 export interface AdamOptions {
   lr: number;

@@ -3,15 +3,7 @@
 
 import { keep } from '../../tensor/memory.ts';
 import { formatShape, sameShape } from '../../tensor/shape.ts';
-import type { Storage } from '../../tensor/backend.ts';
 import { Tensor } from '../../tensor/tensor.ts';
-
-/** Makes a parameter hold a freshly computed storage (the fused update's output), leaving no extra owner behind. */
-export function replaceValues(p: Tensor, storage: Storage): void {
-  const updated = new Tensor(storage, p.shape);
-  p.copy_(updated);
-  updated.dispose();
-}
 
 export interface ParamGroup<O> {
   params: Tensor[];
