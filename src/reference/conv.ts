@@ -24,16 +24,27 @@ function forEachTap(p: Conv2dParams, fn: (xi: number, wi: number, yi: number) =>
         }
 }
 
-export function conv2d(x: Float64Array, w: Float64Array, p: Conv2dParams): Float64Array {
-  const y = new Float64Array(p.n * p.cOut * p.oh * p.ow);
-  forEachTap(p, (xi, wi, yi) => (y[yi] += x[xi] * w[wi]));
+/** Adds bias[c] to every element of channel c of y [n, c, plane]. */
+function addBias(y: Float64Array, bias: Float64Array | null | undefined, plane: number): Float64Array {
+  if (bias) for (let i = 0; i < y.length; i++) y[i] += bias[Math.floor(i / plane) % bias.length];
   return y;
 }
 
-export function conv2dGradInput(gy: Float64Array, w: Float64Array, p: Conv2dParams): Float64Array {
+export function conv2d(x: Float64Array, w: Float64Array, p: Conv2dParams, bias?: Float64Array | null): Float64Array {
+  const y = new Float64Array(p.n * p.cOut * p.oh * p.ow);
+  forEachTap(p, (xi, wi, yi) => (y[yi] += x[xi] * w[wi]));
+  return addBias(y, bias, p.oh * p.ow);
+}
+
+export function conv2dGradInput(
+  gy: Float64Array,
+  w: Float64Array,
+  p: Conv2dParams,
+  bias?: Float64Array | null,
+): Float64Array {
   const gx = new Float64Array(p.n * p.cIn * p.h * p.w);
   forEachTap(p, (xi, wi, yi) => (gx[xi] += gy[yi] * w[wi]));
-  return gx;
+  return addBias(gx, bias, p.h * p.w);
 }
 
 export function conv2dGradWeight(x: Float64Array, gy: Float64Array, p: Conv2dParams): Float64Array {

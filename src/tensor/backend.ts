@@ -211,9 +211,13 @@ export interface Primitives {
   gather(x: Storage, p: GatherParams): Storage;
   pad(x: Storage, p: PadParams): Storage;
   matmul(a: Storage, b: Storage, p: MatmulParams): Storage;
-  conv2d(x: Storage, w: Storage, p: Conv2dParams): Storage;
-  /** dL/dx [n, cIn, h, w] from dL/dy [n, cOut, oh, ow]; also conv_transpose2d's forward. */
-  conv2dGradInput(gy: Storage, w: Storage, p: Conv2dParams): Storage;
+  /** y = conv2d(x, w), plus bias[c] ([cOut]) on every output when one is given. */
+  conv2d(x: Storage, w: Storage, p: Conv2dParams, bias?: Storage | null): Storage;
+  /**
+   * dL/dx [n, cIn, h, w] from dL/dy [n, cOut, oh, ow]; also conv_transpose2d's forward, whose bias ([cIn]) is added to
+   * every output when one is given.
+   */
+  conv2dGradInput(gy: Storage, w: Storage, p: Conv2dParams, bias?: Storage | null): Storage;
   /** dL/dw [cOut, cIn, kh, kw] from x and dL/dy. */
   conv2dGradWeight(x: Storage, gy: Storage, p: Conv2dParams): Storage;
   /** Max pooling; `indices` holds, per output, the flat index (y * w + x) of the chosen input in its plane. */

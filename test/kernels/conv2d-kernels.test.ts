@@ -155,22 +155,25 @@ describe('conv2d kernels: WebGPU matches the float64 reference', () => {
     expect(info.isFallbackAdapter).toBe(true);
     expect(info.subgroupSize).toBeGreaterThan(0);
   });
-  for (const [name, p] of geometries) {
+  // Every other geometry adds a bias in the GEMM's stores (the forward's [cOut], the transposed convolution's [cIn]).
+  geometries.forEach(([name, p], index) => {
     const size = sizes(p);
-    it(`forward: ${name}`, async () => {
+    const biased = index % 2 === 1;
+    const withBias = biased ? ' with bias' : '';
+    it(`forward: ${name}${withBias}`, async () => {
       await compareBackends(
-        `conv2d ${name}`,
-        [randomValues(size.x, 1), randomValues(size.w, 2)],
-        (b, [x, w]) => b.conv2d(x, w, p),
+        `conv2d ${name}${withBias}`,
+        [randomValues(size.x, 1), randomValues(size.w, 2), randomValues(p.cOut, 4)],
+        (b, [x, w, bias]) => b.conv2d(x, w, p, biased ? bias : null),
         RTOL,
         atol(p.cIn * p.kh * p.kw),
       );
     });
-    it(`input gradient: ${name}`, async () => {
+    it(`input gradient: ${name}${withBias}`, async () => {
       await compareBackends(
-        `conv2dGradInput ${name}`,
-        [randomValues(size.y, 3), randomValues(size.w, 2)],
-        (b, [gy, w]) => b.conv2dGradInput(gy, w, p),
+        `conv2dGradInput ${name}${withBias}`,
+        [randomValues(size.y, 3), randomValues(size.w, 2), randomValues(p.cIn, 5)],
+        (b, [gy, w, bias]) => b.conv2dGradInput(gy, w, p, biased ? bias : null),
         RTOL,
         atol(p.cOut * p.kh * p.kw),
       );
@@ -184,5 +187,5 @@ describe('conv2d kernels: WebGPU matches the float64 reference', () => {
         atol(p.n * p.oh * p.ow),
       );
     });
-  }
+  });
 });

@@ -5,29 +5,31 @@ import type { Conv2dParams } from '../../tensor/backend.ts';
 import { formatShape } from '../../tensor/shape.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../graph.ts';
-import { add } from './elementwise.ts';
-import { reshape } from './view.ts';
+import { sum } from './broadcast.ts';
 import { backendOf, wrap } from './util.ts';
 
-export function conv2dOp(x: Tensor, w: Tensor, p: Conv2dParams): Tensor {
-  const y = wrap(backendOf('conv2d', x, w).conv2d(x.storage, w.storage, p), [p.n, p.cOut, p.oh, p.ow]);
-  return record(y, 'conv2d', [x, w], (g, needs) => [
+/** A bias's gradient: the output gradient summed over all but the channel axis. */
+const biasGradient = (g: Tensor) => sum(g, [0, 2, 3]);
+
+/** conv2d, plus a bias per output channel added in the same kernel's stores when one is given. */
+export function conv2dOp(x: Tensor, w: Tensor, p: Conv2dParams, bias: Tensor | null = null): Tensor {
+  const backend = backendOf('conv2d', x, w, ...(bias ? [bias] : []));
+  const y = wrap(backend.conv2d(x.storage, w.storage, p, bias?.storage), [p.n, p.cOut, p.oh, p.ow]);
+  return record(y, 'conv2d', bias ? [x, w, bias] : [x, w], (g, needs) => [
     needs[0] ? conv2dGradInputOp(g, w, p) : null,
     needs[1] ? conv2dGradWeightOp(x, g, p) : null,
+    ...(bias && needs[2] ? [biasGradient(g)] : []),
   ]);
 }
 
-/** The adjoint of conv2d in x: [n, cOut, oh, ow] -> [n, cIn, h, w]. */
-export function conv2dGradInputOp(gy: Tensor, w: Tensor, p: Conv2dParams): Tensor {
-  const y = wrap(backendOf('conv2d_grad_input', gy, w).conv2dGradInput(gy.storage, w.storage, p), [
-    p.n,
-    p.cIn,
-    p.h,
-    p.w,
-  ]);
-  return record(y, 'conv2d_grad_input', [gy, w], (g, needs) => [
+/** The adjoint of conv2d in x: [n, cOut, oh, ow] -> [n, cIn, h, w]; as conv_transpose2d, with its optional bias. */
+export function conv2dGradInputOp(gy: Tensor, w: Tensor, p: Conv2dParams, bias: Tensor | null = null): Tensor {
+  const backend = backendOf('conv2d_grad_input', gy, w, ...(bias ? [bias] : []));
+  const y = wrap(backend.conv2dGradInput(gy.storage, w.storage, p, bias?.storage), [p.n, p.cIn, p.h, p.w]);
+  return record(y, 'conv2d_grad_input', bias ? [gy, w, bias] : [gy, w], (g, needs) => [
     needs[0] ? conv2dOp(g, w, p) : null,
     needs[1] ? conv2dGradWeightOp(g, gy, p) : null,
+    ...(bias && needs[2] ? [biasGradient(g)] : []),
   ]);
 }
 
@@ -58,11 +60,9 @@ function checkGroups(groups: number, op: string): void {
   if (groups !== 1) throw new Error(`${op}: groups=${groups} is not supported (only 1)`);
 }
 
-function addBias(y: Tensor, bias: Tensor | null | undefined, op: string): Tensor {
-  if (!bias) return y;
-  if (bias.ndim !== 1 || bias.shape[0] !== y.shape[1])
-    throw new Error(`${op}: bias ${formatShape(bias.shape)} does not match ${y.shape[1]} output channels`);
-  return add(y, reshape(bias, [1, y.shape[1], 1, 1]));
+function checkBias(bias: Tensor | null, channels: number, op: string): void {
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== channels))
+    throw new Error(`${op}: bias ${formatShape(bias.shape)} does not match ${channels} output channels`);
 }
 
 /** PyTorch's F.conv2d: input [n, cIn, h, w], weight [cOut, cIn, kh, kw]. */
@@ -98,7 +98,8 @@ export function conv2d(
       `conv2d: input ${formatShape(input.shape)} is smaller than the (dilated) kernel ${kh}x${kw} with padding ${padH},${padW}`,
     );
   const p = { n, cIn, h, w, cOut, kh, kw, oh, ow, strideH, strideW, padH, padW, dilationH, dilationW };
-  return addBias(conv2dOp(input, weight, p), bias, 'conv2d');
+  checkBias(bias, cOut, 'conv2d');
+  return conv2dOp(input, weight, p, bias);
 }
 
 /** PyTorch's F.conv_transpose2d: input [n, cIn, h, w], weight [cIn, cOut, kh, kw]. */
@@ -153,5 +154,6 @@ export function convTranspose2d(
     dilationH,
     dilationW,
   };
-  return addBias(conv2dGradInputOp(input, weight, p), bias, 'conv_transpose2d');
+  checkBias(bias, cOut, 'conv_transpose2d');
+  return conv2dGradInputOp(input, weight, p, bias);
 }

@@ -77,9 +77,12 @@ const CHANNEL_GROUP = 2;
 /** Output channels per invocation: 16 is fastest, smaller blocks waste less when there are few channels. */
 const channelBlock = (channels: number) => (channels <= 4 ? 4 : channels <= 8 ? 8 : 16);
 
-const kernel = cached((shape: string): KernelSource => {
+const kernel = cached((key: string): KernelSource => {
   // shape: channel block x workgroup size x the subgroup size that shares the weight loads (0: none, see
-  // shared-loads.ts), then the taps when the kernel has them as constants (see constantTaps).
+  // shared-loads.ts), then the taps when the kernel has them as constants (see constantTaps); `+bias` when the stores
+  // add a bias per output channel.
+  const [shape, epilogue] = key.split('+');
+  const bias = epilogue === 'bias';
   const [cb, wgs, subgroupText, tapsY, tapsX] = shape.split('x');
   const subgroup = Number(subgroupText);
   const [loopY, loopX] = tapsY ? [`${tapsY}u`, `${tapsX}u`] : ['params.tapsY', 'params.tapsX'];
@@ -133,7 +136,7 @@ const kernel = cached((shape: string): KernelSource => {
   const group = subgroup ? CHANNEL_GROUP : 1;
   return {
     name: 'conv2d_gemm',
-    key: `conv2d_gemm:${shape}`,
+    key: `conv2d_gemm:${key}`,
     source: () => /* wgsl */ `
 ${sharedLoadHeader(subgroup)}
 const WGS = ${wgs}u;
@@ -150,7 +153,8 @@ struct Params {
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read> wt: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<uniform> params: Params;
+${bias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : ''}
+@group(0) @binding(${bias ? 4 : 3}) var<uniform> params: Params;
 
 // GEMM row -> (image, grid row, grid column).
 fn split_row(m: u32) -> vec3<u32> {
@@ -211,7 +215,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         let isValue = y == valueY && x == valueX;
         for (var j = 0u; j < CB; j += 1u) {
           if (c0 + j >= params.outChannels) { break; }
-          out[image + (c0 + j) * outPlane + y * params.outW + x] = select(0.0, acc[i][j], isValue);
+          out[image + (c0 + j) * outPlane + y * params.outW + x] = select(0.0, acc[i][j], isValue)${bias ? ' + bias[c0 + j]' : ''};
         }
       }
     }
@@ -243,8 +247,18 @@ const workgroupSize = (m: number, cpu: boolean) => {
 const constantTaps = (g: ConvGemm) =>
   g.outChannels >= 8 && ((g.tapsX === 1 && g.tapsY === 1) || (g.tapsX === 2 && g.tapsY === 2) || g.tapsX >= 3);
 
-/** Runs one implicit GEMM into `out`, which other dispatches may be filling elsewhere. */
-export function convGemm(rt: GpuRuntime, src: GpuStorage, wt: GpuStorage, out: GpuStorage, g: ConvGemm): void {
+/**
+ * Runs one implicit GEMM into `out`, which other dispatches may be filling elsewhere; with `bias`, every output it
+ * stores (the zeros of empty blocks too) gets bias[c] added: a convolution's bias without a pass of its own.
+ */
+export function convGemm(
+  rt: GpuRuntime,
+  src: GpuStorage,
+  wt: GpuStorage,
+  out: GpuStorage,
+  g: ConvGemm,
+  bias: GpuStorage | null = null,
+): void {
   const m = g.batch * g.rows * g.cols;
   const cb = channelBlock(g.outChannels);
   const wgs = workgroupSize(m, rt.info.isFallbackAdapter);
@@ -255,5 +269,6 @@ export function convGemm(rt: GpuRuntime, src: GpuStorage, wt: GpuStorage, out: G
   const subgroup = over && wgs % over === 0 ? over : 0;
   const base = `${cb}x${wgs}x${subgroup}`;
   const shape = constantTaps(g) ? `${base}x${g.tapsY}x${g.tapsX}` : base;
-  rt.dispatch(kernel(shape), { src, wt, out }, { ...g, m, mBlocks, groups }, grid1d(groups, 1));
+  const bindings: Record<string, GpuStorage> = bias ? { src, wt, out, bias } : { src, wt, out };
+  rt.dispatch(kernel(bias ? `${shape}+bias` : shape), bindings, { ...g, m, mBlocks, groups }, grid1d(groups, 1));
 }

@@ -48,45 +48,59 @@ function axisPasses(size: number, pad: number, stride: number, dilation: number,
   }));
 }
 
-export function conv2dGradInput(rt: GpuRuntime, gy: GpuStorage, w: GpuStorage, p: Conv2dParams): GpuStorage {
+/** Also conv_transpose2d's forward: `bias` ([cIn]) is added to every output, in each GEMM's stores. */
+export function conv2dGradInput(
+  rt: GpuRuntime,
+  gy: GpuStorage,
+  w: GpuStorage,
+  p: Conv2dParams,
+  bias: GpuStorage | null = null,
+): GpuStorage {
   const gx = rt.alloc(p.n * p.cIn * p.h * p.w, 'conv2d_grad_input');
   for (const y of axisPasses(p.h, p.padH, p.strideH, p.dilationH, p.kh)) {
     for (const x of axisPasses(p.w, p.padW, p.strideW, p.dilationW, p.kw)) {
       const [ty, tx] = [y.taps, x.taps];
-      convGemm(rt, gy, w, gx, {
-        batch: p.n,
-        rows: y.rows,
-        cols: x.rows,
-        outChannels: p.cIn,
-        outH: p.h,
-        outW: p.w,
-        outStepY: p.strideH,
-        outStepX: p.strideW,
-        outOffY: y.outOff,
-        outOffX: x.outOff,
-        blockH: y.block,
-        blockW: x.block,
-        blockOffY: y.blockOff,
-        blockOffX: x.blockOff,
-        channels: p.cOut,
-        tapsY: ty.count,
-        tapsX: tx.count,
-        srcH: p.oh,
-        srcW: p.ow,
-        rowMulY: 1,
-        rowMulX: 1,
-        tapMulY: ty.mul,
-        tapMulX: tx.mul,
-        offY: ty.off,
-        offX: tx.off,
-        wStrideOut: p.kh * p.kw,
-        wStrideCh: p.cIn * p.kh * p.kw,
-        kw: p.kw,
-        ky0: ty.first,
-        kyStep: ty.step,
-        kx0: tx.first,
-        kxStep: tx.step,
-      });
+      convGemm(
+        rt,
+        gy,
+        w,
+        gx,
+        {
+          batch: p.n,
+          rows: y.rows,
+          cols: x.rows,
+          outChannels: p.cIn,
+          outH: p.h,
+          outW: p.w,
+          outStepY: p.strideH,
+          outStepX: p.strideW,
+          outOffY: y.outOff,
+          outOffX: x.outOff,
+          blockH: y.block,
+          blockW: x.block,
+          blockOffY: y.blockOff,
+          blockOffX: x.blockOff,
+          channels: p.cOut,
+          tapsY: ty.count,
+          tapsX: tx.count,
+          srcH: p.oh,
+          srcW: p.ow,
+          rowMulY: 1,
+          rowMulX: 1,
+          tapMulY: ty.mul,
+          tapMulX: tx.mul,
+          offY: ty.off,
+          offX: tx.off,
+          wStrideOut: p.kh * p.kw,
+          wStrideCh: p.cIn * p.kh * p.kw,
+          kw: p.kw,
+          ky0: ty.first,
+          kyStep: ty.step,
+          kx0: tx.first,
+          kxStep: tx.step,
+        },
+        bias,
+      );
     }
   }
   return gx;
