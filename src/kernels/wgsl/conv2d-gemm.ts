@@ -27,22 +27,30 @@ import { grid1d } from '../runtime.ts';
 import { cached } from './common.ts';
 import { laneParameter, sharedLoadHeader, sharedLoadSubgroup, sharedLoads } from './shared-loads.ts';
 
-/** One implicit GEMM. Field names are the kernel's uniform names. */
-export interface ConvGemm {
-  batch: number;
+/** What differs between the GEMMs of one dispatch (the phases of an input gradient): where they read and write. */
+export interface ConvGemmPhase {
   rows: number; // output grid R x Q
   cols: number;
+  outOffY: number;
+  outOffX: number;
+  blockOffY: number;
+  blockOffX: number;
+  offY: number;
+  offX: number;
+  ky0: number;
+  kx0: number;
+}
+
+/** Implicit GEMMs that share everything but their phase. Field names other than `phases` are the kernel's uniforms. */
+export interface ConvGemm {
+  batch: number;
   outChannels: number; // GEMM columns
   outH: number;
   outW: number;
   outStepY: number;
   outStepX: number;
-  outOffY: number;
-  outOffX: number;
   blockH: number; // 1 x 1 blocks at the output positions, or stride-sized blocks with zeros around them
   blockW: number;
-  blockOffY: number;
-  blockOffX: number;
   channels: number; // source channels summed over
   tapsY: number;
   tapsX: number;
@@ -52,16 +60,20 @@ export interface ConvGemm {
   rowMulX: number;
   tapMulY: number;
   tapMulX: number;
-  offY: number;
-  offX: number;
   wStrideOut: number; // weight elements between consecutive output channels c
   wStrideCh: number; // ... and between consecutive source channels ch
   kw: number;
-  ky0: number;
   kyStep: number;
-  kx0: number;
   kxStep: number;
+  phases: ConvGemmPhase[];
 }
+
+/**
+ * Phases per dispatch: a 4x4 stride-2 input gradient (or transposed convolution) has 4, each a GEMM a quarter of the
+ * size. Run as one dispatch, they cost one dispatch's fixed cost instead of four (tens of microseconds on lavapipe) and
+ * give its threads four times the workgroups.
+ */
+const MAX_PHASES = 4;
 
 const PIXELS = 8;
 
@@ -120,7 +132,7 @@ const kernel = cached((key: string): KernelSource => {
         rowOk[i] = pixelOk[i] && y >= 0 && y < i32(params.srcH);
         rowStart[i] = srcImage[i] + (ch * params.srcH + u32(y)) * params.srcW;
       }
-      let wtTaps = ch * params.wStrideCh + (params.ky0 + ty * params.kyStep) * params.kw + params.kx0;
+      let wtTaps = ch * params.wStrideCh + (ky0 + ty * params.kyStep) * params.kw + kx0;
       for (var tx = 0u; tx < ${loopX}; tx += 1u) {
         ${Array.from({ length: group }, (_, k) => `var v_${k}: array<f32, PIXELS>;`).join('\n        ')}
         for (var i = 0u; i < PIXELS; i += 1u) {
@@ -143,12 +155,14 @@ const WGS = ${wgs}u;
 const PIXELS = ${PIXELS}u;
 const CB = ${cb}u;
 struct Params {
-  batch: u32, rows: u32, cols: u32,
-  outChannels: u32, outH: u32, outW: u32, outStepY: u32, outStepX: u32, outOffY: u32, outOffX: u32,
-  blockH: u32, blockW: u32, blockOffY: u32, blockOffX: u32, channels: u32, tapsY: u32, tapsX: u32, srcH: u32, srcW: u32,
-  rowMulY: i32, rowMulX: i32, tapMulY: i32, tapMulX: i32, offY: i32, offX: i32,
-  wStrideOut: u32, wStrideCh: u32, kw: u32, ky0: u32, kyStep: u32, kx0: u32, kxStep: u32,
-  m: u32, mBlocks: u32, groups: u32,
+  batch: u32, outChannels: u32, outH: u32, outW: u32, outStepY: u32, outStepX: u32,
+  blockH: u32, blockW: u32, channels: u32, tapsY: u32, tapsX: u32, srcH: u32, srcW: u32,
+  rowMulY: i32, rowMulX: i32, tapMulY: i32, tapMulX: i32,
+  wStrideOut: u32, wStrideCh: u32, kw: u32, kyStep: u32, kxStep: u32,
+  groups: u32, phaseCount: u32,
+  // Per phase, three vec4s: (rows, cols, row blocks, first workgroup), (outOffY, outOffX, blockOffY, blockOffX),
+  // (offY, offX, ky0, kx0).
+  phases: array<vec4<i32>, ${3 * MAX_PHASES}>,
 }
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read> wt: array<f32>;
@@ -156,19 +170,34 @@ struct Params {
 ${bias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : ''}
 @group(0) @binding(${bias ? 4 : 3}) var<uniform> params: Params;
 
-// GEMM row -> (image, grid row, grid column).
-fn split_row(m: u32) -> vec3<u32> {
-  let plane = params.rows * params.cols;
+// GEMM row -> (image, grid row, grid column) on a rows x cols grid.
+fn split_row(m: u32, rows: u32, cols: u32) -> vec3<u32> {
+  let plane = rows * cols;
   let rq = m % plane;
-  return vec3<u32>(m / plane, rq / params.cols, rq % params.cols);
+  return vec3<u32>(m / plane, rq / cols, rq % cols);
 }
 
 @compute @workgroup_size(${wgs})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32${laneParameter(subgroup)}) {
-  let g = wid.y * nwg.x + wid.x;
-  if (g >= params.groups) { return; }
-  let m0 = (g % params.mBlocks) * WGS * PIXELS + lid;
-  let c0 = (g / params.mBlocks) * CB;
+  let flat = wid.y * nwg.x + wid.x;
+  if (flat >= params.groups) { return; }
+  // The phase this workgroup works on: each phase owns a run of consecutive workgroups.
+  var phase = 0u;
+  for (; phase + 1u < params.phaseCount; phase += 1u) {
+    if (flat < u32(params.phases[3u * (phase + 1u)].w)) { break; }
+  }
+  let grid = vec4<u32>(params.phases[3u * phase]);
+  let outOff = vec4<u32>(params.phases[3u * phase + 1u]);
+  let srcOff = params.phases[3u * phase + 2u];
+  let rows = grid.x;
+  let cols = grid.y;
+  let mBlocks = grid.z;
+  let mRows = params.batch * rows * cols;
+  let ky0 = u32(srcOff.z);
+  let kx0 = u32(srcOff.w);
+  let g = flat - grid.w;
+  let m0 = (g % mBlocks) * WGS * PIXELS + lid;
+  let c0 = (g / mBlocks) * CB;
 
   // Where this invocation's pixels read the source, fixed for the whole reduction.
   var pixelOk: array<bool, PIXELS>;
@@ -177,11 +206,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var x0: array<i32, PIXELS>;
   for (var i = 0u; i < PIXELS; i += 1u) {
     let m = m0 + i * WGS;
-    let at = split_row(m);
-    pixelOk[i] = m < params.m;
+    let at = split_row(m, rows, cols);
+    pixelOk[i] = m < mRows;
     srcImage[i] = at.x * params.channels * params.srcH * params.srcW;
-    y0[i] = i32(at.y) * params.rowMulY + params.offY;
-    x0[i] = i32(at.z) * params.rowMulX + params.offX;
+    y0[i] = i32(at.y) * params.rowMulY + srcOff.x;
+    x0[i] = i32(at.z) * params.rowMulX + srcOff.y;
   }
   // Columns past the last channel read the last channel's weights and are never stored.
   var wtRow: array<u32, CB>;
@@ -201,16 +230,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let outPlane = params.outH * params.outW;
   for (var i = 0u; i < PIXELS; i += 1u) {
     let m = m0 + i * WGS;
-    if (m >= params.m) { break; }
-    let at = split_row(m);
+    if (m >= mRows) { break; }
+    let at = split_row(m, rows, cols);
     let image = at.x * params.outChannels * outPlane;
-    let valueY = at.y * params.outStepY + params.outOffY;
-    let valueX = at.z * params.outStepX + params.outOffX;
+    let valueY = at.y * params.outStepY + outOff.x;
+    let valueX = at.z * params.outStepX + outOff.y;
     for (var dy = 0u; dy < params.blockH; dy += 1u) {
-      let y = at.y * params.outStepY + params.blockOffY + dy;
+      let y = at.y * params.outStepY + outOff.z + dy;
       if (y >= params.outH) { break; }
       for (var dx = 0u; dx < params.blockW; dx += 1u) {
-        let x = at.z * params.outStepX + params.blockOffX + dx;
+        let x = at.z * params.outStepX + outOff.w + dx;
         if (x >= params.outW) { break; }
         let isValue = y == valueY && x == valueX;
         for (var j = 0u; j < CB; j += 1u) {
@@ -231,8 +260,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
  * layer at 32x32 has 64 rows (16 images of 2x2), three quarters padding even with 32. 16 and 8 only on CPU adapters,
  * whose SIMD width is 8: on a GPU a workgroup narrower than its 32- or 64-wide wave leaves the rest of the wave idle.
  */
-const workgroupSize = (m: number, cpu: boolean) => {
-  const padded = (size: number) => Math.ceil(m / (size * PIXELS)) * size;
+const workgroupSize = (ms: number[], cpu: boolean) => {
+  const padded = (size: number) => ms.reduce((rows, m) => rows + Math.ceil(m / (size * PIXELS)) * size, 0);
   return (cpu ? [64, 32, 16, 8] : [64, 32]).reduce((best, size) => (padded(size) < padded(best) ? size : best));
 };
 
@@ -248,8 +277,9 @@ const constantTaps = (g: ConvGemm) =>
   g.outChannels >= 8 && ((g.tapsX === 1 && g.tapsY === 1) || (g.tapsX === 2 && g.tapsY === 2) || g.tapsX >= 3);
 
 /**
- * Runs one implicit GEMM into `out`, which other dispatches may be filling elsewhere; with `bias`, every output it
- * stores (the zeros of empty blocks too) gets bias[c] added: a convolution's bias without a pass of its own.
+ * Runs the GEMMs of `g`'s phases into `out`, which other dispatches may be filling elsewhere, up to MAX_PHASES per
+ * dispatch; with `bias`, every output they store (the zeros of empty blocks too) gets bias[c] added: a convolution's
+ * bias without a pass of its own.
  */
 export function convGemm(
   rt: GpuRuntime,
@@ -259,16 +289,42 @@ export function convGemm(
   g: ConvGemm,
   bias: GpuStorage | null = null,
 ): void {
-  const m = g.batch * g.rows * g.cols;
+  const { phases: all, ...shared } = g;
   const cb = channelBlock(g.outChannels);
-  const wgs = workgroupSize(m, rt.info.isFallbackAdapter);
-  const mBlocks = Math.ceil(m / (wgs * PIXELS));
-  const groups = mBlocks * Math.ceil(g.outChannels / cb);
+  const colGroups = Math.ceil(g.outChannels / cb);
   // Every lane of a workgroup uses the same weights, so any subgroup inside it can share their loads.
   const over = sharedLoadSubgroup(rt);
-  const subgroup = over && wgs % over === 0 ? over : 0;
-  const base = `${cb}x${wgs}x${subgroup}`;
-  const shape = constantTaps(g) ? `${base}x${g.tapsY}x${g.tapsX}` : base;
-  const bindings: Record<string, GpuStorage> = bias ? { src, wt, out, bias } : { src, wt, out };
-  rt.dispatch(kernel(bias ? `${shape}+bias` : shape), bindings, { ...g, m, mBlocks, groups }, grid1d(groups, 1));
+  for (let first = 0; first < all.length; first += MAX_PHASES) {
+    const phases = all.slice(first, first + MAX_PHASES);
+    const ms = phases.map((ph) => g.batch * ph.rows * ph.cols);
+    const wgs = workgroupSize(ms, rt.info.isFallbackAdapter);
+    const subgroup = over && wgs % over === 0 ? over : 0;
+    const base = `${cb}x${wgs}x${subgroup}`;
+    const shape = constantTaps(g) ? `${base}x${g.tapsY}x${g.tapsX}` : base;
+    let groups = 0;
+    const table = new Array<number>(12 * MAX_PHASES).fill(0);
+    phases.forEach((ph, k) => {
+      const mBlocks = Math.ceil(ms[k] / (wgs * PIXELS));
+      table.splice(
+        12 * k,
+        12,
+        ph.rows,
+        ph.cols,
+        mBlocks,
+        groups,
+        ph.outOffY,
+        ph.outOffX,
+        ph.blockOffY,
+        ph.blockOffX,
+        ph.offY,
+        ph.offX,
+        ph.ky0,
+        ph.kx0,
+      );
+      groups += mBlocks * colGroups;
+    });
+    const bindings: Record<string, GpuStorage> = bias ? { src, wt, out, bias } : { src, wt, out };
+    const uniforms = { ...shared, groups, phaseCount: phases.length, phases: table };
+    rt.dispatch(kernel(bias ? `${shape}+bias` : shape), bindings, uniforms, grid1d(groups, 1));
+  }
 }

@@ -11,7 +11,7 @@
 
 import type { Conv2dParams } from '../../tensor/backend.ts';
 import type { GpuRuntime, GpuStorage } from '../runtime.ts';
-import { convGemm } from './conv2d-gemm.ts';
+import { convGemm, type ConvGemm } from './conv2d-gemm.ts';
 
 /** Taps of a kernel axis that reach input positions ≡ phase (mod stride), and how they map to output positions. */
 function phaseTaps(phase: number, pad: number, stride: number, dilation: number, k: number) {
@@ -57,51 +57,51 @@ export function conv2dGradInput(
   bias: GpuStorage | null = null,
 ): GpuStorage {
   const gx = rt.alloc(p.n * p.cIn * p.h * p.w, 'conv2d_grad_input');
+  // One GEMM per (y, x) pair of phases; those with the same taps, steps and blocks share a dispatch.
+  const gemms = new Map<string, ConvGemm>();
   for (const y of axisPasses(p.h, p.padH, p.strideH, p.dilationH, p.kh)) {
     for (const x of axisPasses(p.w, p.padW, p.strideW, p.dilationW, p.kw)) {
       const [ty, tx] = [y.taps, x.taps];
-      convGemm(
-        rt,
-        gy,
-        w,
-        gx,
-        {
-          batch: p.n,
-          rows: y.rows,
-          cols: x.rows,
-          outChannels: p.cIn,
-          outH: p.h,
-          outW: p.w,
-          outStepY: p.strideH,
-          outStepX: p.strideW,
-          outOffY: y.outOff,
-          outOffX: x.outOff,
-          blockH: y.block,
-          blockW: x.block,
-          blockOffY: y.blockOff,
-          blockOffX: x.blockOff,
-          channels: p.cOut,
-          tapsY: ty.count,
-          tapsX: tx.count,
-          srcH: p.oh,
-          srcW: p.ow,
-          rowMulY: 1,
-          rowMulX: 1,
-          tapMulY: ty.mul,
-          tapMulX: tx.mul,
-          offY: ty.off,
-          offX: tx.off,
-          wStrideOut: p.kh * p.kw,
-          wStrideCh: p.cIn * p.kh * p.kw,
-          kw: p.kw,
-          ky0: ty.first,
-          kyStep: ty.step,
-          kx0: tx.first,
-          kxStep: tx.step,
-        },
-        bias,
-      );
+      const shared = {
+        batch: p.n,
+        outChannels: p.cIn,
+        outH: p.h,
+        outW: p.w,
+        outStepY: p.strideH,
+        outStepX: p.strideW,
+        blockH: y.block,
+        blockW: x.block,
+        channels: p.cOut,
+        tapsY: ty.count,
+        tapsX: tx.count,
+        srcH: p.oh,
+        srcW: p.ow,
+        rowMulY: 1,
+        rowMulX: 1,
+        tapMulY: ty.mul,
+        tapMulX: tx.mul,
+        wStrideOut: p.kh * p.kw,
+        wStrideCh: p.cIn * p.kh * p.kw,
+        kw: p.kw,
+        kyStep: ty.step,
+        kxStep: tx.step,
+      };
+      const key = JSON.stringify(shared);
+      if (!gemms.has(key)) gemms.set(key, { ...shared, phases: [] });
+      gemms.get(key)!.phases.push({
+        rows: y.rows,
+        cols: x.rows,
+        outOffY: y.outOff,
+        outOffX: x.outOff,
+        blockOffY: y.blockOff,
+        blockOffX: x.blockOff,
+        offY: ty.off,
+        offX: tx.off,
+        ky0: ty.first,
+        kx0: tx.first,
+      });
     }
   }
+  for (const gemm of gemms.values()) convGemm(rt, gy, w, gx, gemm, bias);
   return gx;
 }
