@@ -36,11 +36,13 @@ export function batchNormRunningStats(
   runningVar: Float64Array,
   mean: Float64Array,
   variance: Float64Array,
+  count: Float64Array | null,
   p: RunningStatsParams,
 ) {
   return {
     mean: runningMean.map((r, ch) => (1 - p.momentum) * r + p.momentum * mean[ch]),
     variance: runningVar.map((r, ch) => (1 - p.momentum) * r + p.varianceMomentum * variance[ch]),
+    count: count && count.map((n) => n + 1),
   };
 }
 

@@ -242,16 +242,17 @@ export interface Primitives {
   ): { mean: Storage; variance: Storage; scale: Storage; shift: Storage };
   /**
    * Running statistics after a batch, as PyTorch updates them: running = (1 - momentum) running + momentum batch for
-   * the mean, and (1 - momentum) running + varianceMomentum batch for the variance. New storages; the inputs are left
-   * as they are.
+   * the mean, and (1 - momentum) running + varianceMomentum batch for the variance; `count` (a layer's batches seen,
+   * one value), when given, comes back one larger. New storages; the inputs are left as they are.
    */
   batchNormRunningStats(
     runningMean: Storage,
     runningVar: Storage,
     mean: Storage,
     variance: Storage,
+    count: Storage | null,
     p: RunningStatsParams,
-  ): { mean: Storage; variance: Storage };
+  ): { mean: Storage; variance: Storage; count: Storage | null };
   /** y = x * scale[c] + shift[c]. */
   channelAffine(x: Storage, scale: Storage, shift: Storage, p: ChannelParams): Storage;
   /** Per-channel sums of g and of g * xhat, xhat = (x - mean[c]) / sqrt(variance[c] + eps): one pass. */

@@ -107,16 +107,16 @@ describe('batch norm: the differentiable backward', () => {
   }
 });
 
-describe('batch norm: running statistics, both in one kernel', () => {
+describe('batch norm: running statistics and the count of batches, in one kernel', () => {
   for (const c of [3, 70, 300]) {
     it(`${c} channels: WebGPU matches float64 and PyTorch's update rule computed here from the values`, async () => {
       const shape = [4, c, 3, 3];
       const x = Array.from(valuesFor({ shape }, 9), (v) => 2 * v - 0.5);
       const [mean0, var0] = [valuesFor({ shape: [c] }, 10), valuesFor({ shape: [c] }, 11).map((v) => 1 + Math.abs(v))];
       const update = () => {
-        const [rm, rv] = [tensor(mean0, [c]), tensor(var0, [c])];
-        batchNorm(tensor(x, shape), rm, rv, null, null, true, 0.3, 1e-5).dispose();
-        return [rm, rv];
+        const [rm, rv, count] = [tensor(mean0, [c]), tensor(var0, [c]), tensor([41], [])];
+        batchNorm(tensor(x, shape), rm, rv, null, null, true, 0.3, 1e-5, count).dispose();
+        return [rm, rv, count];
       };
       const expected = await Promise.all(withDevice('cpu', update).map((t) => t.data()));
       const actual = await Promise.all(withDevice(gpu, update).map((t) => t.data()));
@@ -131,6 +131,7 @@ describe('batch norm: running statistics, both in one kernel', () => {
       }
       expectClose(actual[0], expected[0], 1e-5, 1e-6, 'running_mean');
       expectClose(actual[1], expected[1], 1e-5, 1e-6, 'running_var');
+      expect([expected[2][0], actual[2][0]]).toEqual([42, 42]);
     });
   }
 });

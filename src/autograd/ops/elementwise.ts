@@ -88,9 +88,10 @@ function broadcastRun(
   op: string,
   operands: Tensor[],
   run: (outShape: number[], strides: number[][]) => Storage,
+  shape: readonly number[] = [],
 ): Tensor {
   backendOf(op, ...operands);
-  const outShape = operands.map((t) => t.shape as readonly number[]).reduce((a, b) => broadcastShapes(a, b, op));
+  const outShape = operands.map((t) => t.shape as readonly number[]).reduce((a, b) => broadcastShapes(a, b, op), shape);
   const strides = operands.map((t) => broadcastStrides(t.shape, outShape));
   return wrap(run([...outShape], strides), outShape);
 }
@@ -137,21 +138,27 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
  * A chain of element-wise ops over broadcast operands in one kernel: operand k of `expr` (src/tensor/expression.ts) is
  * operands[k]. `backward(g, needs)` gives each operand's gradient in differentiable ops, as every op's backward does;
  * null declares the chain piecewise constant (no gradient), as comparisons are. Constants are part of the kernel: one
- * that changes from call to call (a schedule) compiles a kernel per value, so pass it as an operand instead.
+ * that changes from call to call (a schedule) compiles a kernel per value, so pass it as an operand instead. `shape`,
+ * when given, broadcasts the result further (a gradient spread back over reduced axes).
  */
 export function fused(
   name: string,
   expr: Expr,
   operands: Tensor[],
   backward: ((g: Tensor, needs: boolean[]) => (Tensor | null)[]) | null,
+  shape: readonly number[] = [],
 ): Tensor {
-  const y = broadcastRun(name, operands, (outShape, strides) =>
-    operands[0].backend.elementwise(
-      name,
-      expr,
-      operands.map((t) => t.storage),
-      { outShape, strides },
-    ),
+  const y = broadcastRun(
+    name,
+    operands,
+    (outShape, strides) =>
+      operands[0].backend.elementwise(
+        name,
+        expr,
+        operands.map((t) => t.storage),
+        { outShape, strides },
+      ),
+    shape,
   );
   if (!backward) return y;
   return record(y, name, operands, (g, needs) => backward(g, needs).map((gk, k) => gk && sumTo(gk, operands[k].shape)));

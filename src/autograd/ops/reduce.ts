@@ -1,20 +1,28 @@
 // Reductions other than sum (src/autograd/ops/broadcast.ts): mean, max, min and variance. Each backward broadcasts the
 // output gradient back over the reduced axes.
 
-import { normalizeAxes } from '../../tensor/shape.ts';
+import { ex } from '../../tensor/expression.ts';
+import { normalizeAxes, reducedShape } from '../../tensor/shape.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { record } from '../graph.ts';
 import { keepDims, spread, sum, type Dim } from './broadcast.ts';
-import { div, eq, mul, mulScalar, square, sub } from './elementwise.ts';
+import { div, eq, fused, mul, mulScalar, square, sub } from './elementwise.ts';
 import { reduceRaw } from './util.ts';
+import { reshape } from './view.ts';
 
 export function mean(x: Tensor, dim?: Dim, keepdim = false): Tensor {
   const axes = normalizeAxes(dim, x.ndim, 'mean');
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   if (count === 0) throw new Error(`mean: reducing ${axes.length ? 'an empty axis' : 'an empty tensor'}`);
   const out = reduceRaw('mean', x, axes);
-  record(out, 'mean', [x], (g) => [mulScalar(spread(g, x, axes), 1 / count)]);
+  record(out, 'mean', [x], (g) => [spreadScaled(g, x, axes, 1 / count)]);
   return keepDims(out, x, axes, keepdim);
+}
+
+/** g spread back over the reduced axes and scaled, in one kernel (a gradient of the spread is the scaled sum). */
+function spreadScaled(g: Tensor, x: Tensor, axes: number[], scale: number): Tensor {
+  const kept = reshape(g, reducedShape(x.shape, axes, true));
+  return fused('spread_scaled', ex.mulScalar(ex.operand(0), scale), [kept], (g2) => [mulScalar(g2, scale)], x.shape);
 }
 
 /** Max or min; the gradient is shared equally between tied elements, as in PyTorch's amax/amin. */

@@ -270,9 +270,10 @@ export function batchNormStats(
   return { mean, variance, scale, shift };
 }
 
-const runningStatsKernel: KernelSource = {
+/** The running statistics' update; `counted` also adds one to a layer's count of batches. */
+const runningStatsKernel = cached((counted: string): KernelSource => ({
   name: 'batch_norm_running_stats',
-  key: 'batch_norm_running_stats',
+  key: `batch_norm_running_stats:${counted}`,
   source: () => /* wgsl */ `
 ${preamble}
 struct Params { c: u32, momentum: f32, varianceMomentum: f32 }
@@ -283,30 +284,44 @@ struct Params { c: u32, momentum: f32, varianceMomentum: f32 }
 @group(0) @binding(4) var<storage, read_write> new_mean: array<f32>;
 @group(0) @binding(5) var<storage, read_write> new_var: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
+${
+  counted
+    ? `@group(0) @binding(7) var<storage, read> count: array<f32>;
+@group(0) @binding(8) var<storage, read_write> new_count: array<f32>;`
+    : ''
+}
 ${perElementMain('params.c')}
   let keep = 1.0 - params.momentum;
   new_mean[i] = keep * running_mean[i] + params.momentum * mean[i];
   new_var[i] = keep * running_var[i] + params.varianceMomentum * variance[i];
+  ${counted ? 'if (i == 0u) { new_count[0] = count[0] + 1.0; }' : ''}
 }`,
-};
+}));
 
-/** Both running statistics in one dispatch (two per layer and step before). */
+/** Both running statistics and the count of batches in one dispatch (four per layer and step before). */
 export function batchNormRunningStats(
   rt: GpuRuntime,
   runningMean: GpuStorage,
   runningVar: GpuStorage,
   mean: GpuStorage,
   variance: GpuStorage,
+  count: GpuStorage | null,
   p: RunningStatsParams,
 ) {
   const [newMean, newVar] = [0, 1].map(() => rt.alloc(p.c, 'batch_norm_running_stats'));
-  rt.dispatch(
-    runningStatsKernel,
-    { running_mean: runningMean, running_var: runningVar, mean, variance, new_mean: newMean, new_var: newVar },
-    { c: p.c, momentum: p.momentum, varianceMomentum: p.varianceMomentum },
-    grid1d(p.c, WG),
-  );
-  return { mean: newMean, variance: newVar };
+  const newCount = count ? rt.alloc(1, 'batch_norm_running_stats') : null;
+  const bindings: Record<string, GpuStorage> = {
+    running_mean: runningMean,
+    running_var: runningVar,
+    mean,
+    variance,
+    new_mean: newMean,
+    new_var: newVar,
+    ...(count && newCount ? { count, new_count: newCount } : {}),
+  };
+  const uniforms = { c: p.c, momentum: p.momentum, varianceMomentum: p.varianceMomentum };
+  rt.dispatch(runningStatsKernel(count ? 'counted' : ''), bindings, uniforms, grid1d(p.c, WG));
+  return { mean: newMean, variance: newVar, count: newCount };
 }
 
 export function channelAffine(

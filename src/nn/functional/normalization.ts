@@ -8,7 +8,8 @@ import { replaceValues, type Tensor } from '../../tensor/tensor.ts';
 /**
  * PyTorch's F.batch_norm over [n, c, ...]. In training, normalises by the batch statistics and, when running statistics
  * are given, updates them in place (running_var with the unbiased variance, as PyTorch does). In eval, uses the running
- * statistics.
+ * statistics. `numBatchesTracked` (not in PyTorch's signature: BatchNorm2d's buffer) is counted up in the same kernel
+ * as the running statistics.
  */
 export function batchNorm(
   input: Tensor,
@@ -19,6 +20,7 @@ export function batchNorm(
   training = false,
   momentum = 0.1,
   eps = 1e-5,
+  numBatchesTracked: Tensor | null = null,
 ): Tensor {
   if (input.ndim < 2) throw new Error(`batch_norm: expected input [n, c, ...], got ${formatShape(input.shape)}`);
   const c = input.shape[1];
@@ -40,12 +42,13 @@ export function batchNorm(
       );
     const { y, mean: mu, variance } = batchNormTraining(input, weight, bias, eps);
     if (runningMean && runningVar) {
-      // Both in one kernel: running = (1 - momentum) running + momentum batch (unbiased, for the variance).
+      // All in one kernel: running = (1 - momentum) running + momentum batch (unbiased, for the variance), count + 1.
       const updated = input.backend.batchNormRunningStats(
         runningMean.storage,
         runningVar.storage,
         mu.storage,
         variance.storage,
+        numBatchesTracked?.storage ?? null,
         {
           c,
           momentum,
@@ -54,6 +57,7 @@ export function batchNorm(
       );
       replaceValues(runningMean, updated.mean);
       replaceValues(runningVar, updated.variance);
+      if (numBatchesTracked && updated.count) replaceValues(numBatchesTracked, updated.count);
     }
     return y;
   }

@@ -1,8 +1,6 @@
 // BatchNorm2d: batch statistics and a running-statistics update in training, running statistics in eval, as in PyTorch.
 
 import '../../devices.ts'; // registers the backends: this module makes tensors on the default device
-import { noGrad } from '../../autograd/graph.ts';
-import { addScalar } from '../../autograd/index.ts';
 import { defaultGenerator, full, type Generator } from '../../tensor/creation.ts';
 import type { Tensor } from '../../tensor/tensor.ts';
 import { batchNorm } from '../functional/normalization.ts';
@@ -49,7 +47,6 @@ export class BatchNorm2d extends Module {
       throw new Error(
         `BatchNorm2d(${this.numFeatures}): expected input [n, ${this.numFeatures}, h, w], got [${x.shape.join(', ')}]`,
       );
-    if (this.training) noGrad(() => this.numBatchesTracked.copy_(addScalar(this.numBatchesTracked, 1)));
     return batchNorm(
       x,
       this.runningMean,
@@ -59,6 +56,7 @@ export class BatchNorm2d extends Module {
       this.training,
       this.options.momentum ?? 0.1,
       this.options.eps ?? 1e-5,
+      this.numBatchesTracked,
     );
   }
 }
