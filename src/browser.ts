@@ -1,7 +1,7 @@
 // Public API for browsers: the engine, the detectors (CAVGA among them) with their training, evaluation and pictures,
 // with no Node module on any import path (npm run build bundles this file for browsers; src/index.ts adds the Node-only
 // file functions to it).
-export { Tensor } from './tensor/tensor.ts';
+export { Tensor, readAll } from './tensor/tensor.ts';
 export {
   tensor,
   zeros,

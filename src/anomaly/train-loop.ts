@@ -2,9 +2,7 @@
 // step for the logged losses, periodic checkpoints, a clean stop on request (Ctrl-C, SIGTERM) and on a non-finite loss.
 // The same seed and adapter give the same run whether or not it was interrupted and resumed.
 
-import { cat, reshape } from '../autograd/ops/index.ts';
-import { tidy } from '../tensor/memory.ts';
-import type { Tensor } from '../tensor/tensor.ts';
+import { readAll, type Tensor } from '../tensor/tensor.ts';
 import type { Batch, TrainingData } from './batch.ts';
 import type { StepLosses } from './detector.ts';
 import type { TrainingProgress } from './lr-schedule.ts';
@@ -36,10 +34,8 @@ export type LoopEnd =
 /** All loss terms in one readback. */
 async function readLosses(losses: Record<string, Tensor>): Promise<Record<string, number>> {
   const names = Object.keys(losses);
-  const stacked = tidy(() => cat(names.map((n) => reshape(losses[n], [1]))));
-  const values = await stacked.data();
-  stacked.dispose();
-  return Object.fromEntries(names.map((n, k) => [n, values[k]]));
+  const values = await readAll(names.map((n) => losses[n]));
+  return Object.fromEntries(names.map((n, k) => [n, values[k][0]]));
 }
 
 export async function trainLoop(o: TrainLoopOptions): Promise<LoopEnd> {

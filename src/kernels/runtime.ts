@@ -10,7 +10,7 @@ import { RuntimeCounters } from './runtime/counters.ts';
 import { DeviceErrors } from './runtime/device-errors.ts';
 import { PipelineCache, type KernelSource } from './runtime/pipeline-cache.ts';
 import { Profiler, type KernelProfile, type ProfileMode } from './runtime/profiler.ts';
-import { readBuffer } from './runtime/readback.ts';
+import { readBuffers } from './runtime/readback.ts';
 import { waitFor } from './runtime/host-wait.ts';
 import { GpuStorage, StorageAllocator } from './runtime/storage.ts';
 import type { BufferPool } from './runtime/buffer-pool.ts';
@@ -126,9 +126,15 @@ export class GpuRuntime {
   }
 
   async read(s: GpuStorage, label: string): Promise<Float32Array> {
+    return (await this.readMany([s], label))[0];
+  }
+
+  /** Several storages in one readback: one submit, one wait. */
+  async readMany(storages: GpuStorage[], label: string): Promise<Float32Array[]> {
     this.errors.throwIfFailed();
-    if (s.released) throw new Error(`${label}: the tensor was disposed`);
-    return readBuffer(this.device, this.batch, () => this.settle(), s.buffer, s.size * 4, label);
+    if (storages.some((s) => s.released)) throw new Error(`${label}: the tensor was disposed`);
+    const parts = storages.map((s) => ({ buffer: s.buffer, bytes: s.size * 4 }));
+    return readBuffers(this.device, this.batch, () => this.settle(), parts, label);
   }
 
   /**

@@ -92,6 +92,13 @@ export class WebGPUBackend extends tableBackend(kernels) implements Backend {
     return this.rt.read(this.own(s, 'read'), 'read');
   }
 
+  readMany(storages: Storage[]): Promise<Float32Array[]> {
+    return this.rt.readMany(
+      storages.map((s) => this.own(s, 'read')),
+      'read',
+    );
+  }
+
   release(s: Storage): void {
     this.rt.release(this.own(s, 'release'));
   }

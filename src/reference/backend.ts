@@ -83,6 +83,10 @@ export class ReferenceBackend extends tableBackend(loops) implements Backend {
     return this.own(s, 'read').slice();
   }
 
+  async readMany(storages: Storage[]): Promise<Float64Array[]> {
+    return storages.map((s) => this.own(s, 'read').slice());
+  }
+
   release(s: Storage): void {
     const r = this.check(s, 'release');
     r.released = true;

@@ -291,6 +291,8 @@ export interface Backend extends Primitives {
   upload(data: ArrayLike<number>): Storage;
   /** Values as float32 (webgpu) or float64 (cpu). */
   read(s: Storage): Promise<Float32Array | Float64Array>;
+  /** Several storages' values, waiting for the device once. */
+  readMany(storages: Storage[]): Promise<(Float32Array | Float64Array)[]>;
   release(s: Storage): void;
   memory(): MemoryInfo;
   /**

@@ -151,3 +151,15 @@ export function replaceValues(p: Tensor, storage: Storage): void {
   p.copy_(updated);
   updated.dispose();
 }
+
+/**
+ * The values of several tensors of one device, waiting for the device once (a readback each would wait each time):
+ * for the loss terms of a training step, say.
+ */
+export async function readAll(tensors: Tensor[]): Promise<(Float32Array | Float64Array)[]> {
+  if (!tensors.length) return [];
+  const backend = tensors[0].backend;
+  if (tensors.some((t) => t.backend !== backend))
+    throw new Error(`readAll: tensors are on different devices (${tensors.map((t) => t.device).join(', ')})`);
+  return backend.readMany(tensors.map((t) => t.storage));
+}

@@ -58,11 +58,11 @@ export class CommandBatch {
     if (this.ops.length >= SUBMIT_EVERY) this.flush();
   }
 
-  /** Records a buffer-to-buffer copy after the work recorded so far; `op` names it in errors. */
-  copy(source: GPUBuffer, target: GPUBuffer, bytes: number, op: string): void {
+  /** Records a buffer-to-buffer copy (to `targetOffset` bytes in) after the work recorded so far; `op` names it in errors. */
+  copy(source: GPUBuffer, target: GPUBuffer, bytes: number, op: string, targetOffset = 0): void {
     const encoder = this.open();
     this.endPass();
-    encoder.copyBufferToBuffer(source, 0, target, 0, bytes);
+    encoder.copyBufferToBuffer(source, 0, target, targetOffset, bytes);
     this.ops.push(op);
   }
 

@@ -1,31 +1,37 @@
-// Reading a buffer back to the host: a copy into a mappable staging buffer, recorded after all queued work, submitted
-// at once, then mapped once the device has run it.
+// Reading buffers back to the host: copies into one mappable staging buffer, recorded after all queued work, submitted
+// at once, then mapped once the device has run them.
 
 import type { CommandBatch } from './command-batch.ts';
 import { BufferUsage, MapMode } from './gpu-constants.ts';
 import { waitFor } from './host-wait.ts';
 
-/** `settle` waits for the batches' error checks, so a failed op throws here rather than returning garbage. */
-export async function readBuffer(
+/**
+ * The first `bytes` of each buffer, in one submit and one mapping however many there are. `settle` waits for the
+ * batches' error checks, so a failed op throws here rather than returning garbage.
+ */
+export async function readBuffers(
   device: GPUDevice,
   batch: CommandBatch,
   settle: () => Promise<void>,
-  buffer: GPUBuffer,
-  bytes: number,
+  parts: { buffer: GPUBuffer; bytes: number }[],
   label: string,
-): Promise<Float32Array> {
-  if (bytes === 0) return new Float32Array(0);
+): Promise<Float32Array[]> {
+  const offsets = parts.map((_, k) => parts.slice(0, k).reduce((at, p) => at + p.bytes, 0));
+  const total = parts.reduce((at, p) => at + p.bytes, 0);
+  if (total === 0) return parts.map(() => new Float32Array(0));
   const staging = device.createBuffer({
-    size: bytes,
+    size: total,
     usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
     label: `read ${label}`,
   });
-  batch.copy(buffer, staging, bytes, `read(${label})`);
+  parts.forEach((p, k) => {
+    if (p.bytes) batch.copy(p.buffer, staging, p.bytes, `read(${label})`, offsets[k]);
+  });
   batch.flush();
   await settle();
   await waitFor(staging.mapAsync(MapMode.READ));
-  const out = new Float32Array(staging.getMappedRange().slice(0));
+  const all = staging.getMappedRange().slice(0);
   staging.unmap();
   staging.destroy();
-  return out;
+  return parts.map((p, k) => new Float32Array(all, offsets[k], p.bytes / 4));
 }
