@@ -1,5 +1,5 @@
 // The training loop of detectors that learn by steps (CAVGA, the autoencoders): deterministic batches, one readback per
-// step for the logged losses, periodic checkpoints, a clean stop on request (Ctrl-C, SIGTERM) and on a non-finite loss.
+// step for the logged losses (overlapping the next step's recording), periodic checkpoints, a clean stop on request (Ctrl-C, SIGTERM) and on a non-finite loss.
 // The same seed and adapter give the same run whether or not it was interrupted and resumed.
 
 import { readAll, type Tensor } from '../tensor/tensor.ts';
@@ -38,10 +38,29 @@ async function readLosses(losses: Record<string, Tensor>): Promise<Record<string
   return Object.fromEntries(names.map((n, k) => [n, values[k][0]]));
 }
 
+/**
+ * Runs the steps. Step k's losses are read back while step k + 1 is recorded, so the device does not wait for
+ * JavaScript between steps; a step's losses are checked before it is reported and before any checkpoint after it.
+ */
 export async function trainLoop(o: TrainLoopOptions): Promise<LoopEnd> {
   let lastCheckpoint = o.startStep ?? 0;
+  let pending: { step: number; values: Promise<Record<string, number>> } | null = null;
+  /** Waits for the pending step's losses and reports them; the loop's end when one is not finite. */
+  const check = async (): Promise<LoopEnd | null> => {
+    if (!pending) return null;
+    const { step, values: read } = pending;
+    pending = null;
+    const values = await read;
+    const bad = Object.entries(values).find(([, v]) => !Number.isFinite(v));
+    // The weights after a non-finite step are not saved: the last checkpoint stays the last good one.
+    if (bad) return { reason: 'non-finite', step, term: bad[0], lastCheckpoint };
+    o.onStep?.(step, values);
+    return null;
+  };
   for (let step = o.startStep ?? 0; step < o.steps; step++) {
     if (o.stopRequested?.()) {
+      const end = await check();
+      if (end) return end;
       await o.saveCheckpoint(step);
       return { reason: 'interrupted', step };
     }
@@ -49,17 +68,20 @@ export async function trainLoop(o: TrainLoopOptions): Promise<LoopEnd> {
     const losses = o.trainer.step(batch, { step, steps: o.steps });
     batch.images.dispose();
     batch.labels?.dispose();
-    const values = await readLosses(losses);
-    Object.values(losses).forEach((t) => t.dispose());
-    const bad = Object.entries(values).find(([, v]) => !Number.isFinite(v));
-    // The weights after a non-finite step are not saved: the last checkpoint stays the last good one.
-    if (bad) return { reason: 'non-finite', step, term: bad[0], lastCheckpoint };
-    o.onStep?.(step, values);
+    const read = readLosses(losses).finally(() => Object.values(losses).forEach((t) => t.dispose()));
+    const end = await check();
+    if (end) {
+      await read.catch(() => undefined); // this step ran after a non-finite one: its losses are not reported
+      return end;
+    }
+    pending = { step, values: read };
     const done = step + 1;
     if (done % o.checkpointEvery === 0 || done === o.steps) {
+      const last = await check();
+      if (last) return last;
       await o.saveCheckpoint(done);
       lastCheckpoint = done;
     }
   }
-  return { reason: 'done', step: o.steps };
+  return (await check()) ?? { reason: 'done', step: o.steps };
 }

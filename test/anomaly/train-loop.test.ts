@@ -108,8 +108,10 @@ describe('train loop', () => {
         saveCheckpoint: async () => {},
         onStep: () => live.push(gpu.memory().liveBytes),
       });
-      // The optimisers create their state on the first step; after that nothing may accumulate.
-      expect(new Set(live.slice(1)).size).toBe(1);
+      // The optimisers create their state on the first step; after that nothing may accumulate. Each step is reported
+      // while the next one is in flight, except the last: it holds one step's tensors fewer.
+      expect(new Set(live.slice(1, -1)).size).toBe(1);
+      expect(live.at(-1)).toBeLessThan(live[1]);
     });
   });
 
@@ -130,6 +132,53 @@ describe('train loop', () => {
       if (end.reason !== 'non-finite') return;
       expect(end.lastCheckpoint).toBe(saved.at(-1) ?? 0);
       expect(end.step).toBeGreaterThanOrEqual(end.lastCheckpoint);
+    });
+  });
+
+  it('reports each step once, in order, and never checkpoints past a non-finite step read late', async () => {
+    await withDevice(gpu, async () => {
+      // lr 1e30: some step goes non-finite while the next is already recorded (checkpoints every 3 steps).
+      const run = setup({ lr: 1e30 });
+      const reported: number[] = [];
+      const saved: number[] = [];
+      const end = await trainLoop({
+        trainer: run.trainer,
+        data: dataset(),
+        batchSize: 4,
+        steps: 50,
+        seed: 2,
+        checkpointEvery: 3,
+        saveCheckpoint: async (step) => void saved.push(step),
+        onStep: (step, losses) => {
+          expect(Object.values(losses).every(Number.isFinite)).toBe(true);
+          reported.push(step);
+        },
+      });
+      expect(end.reason).toBe('non-finite');
+      if (end.reason !== 'non-finite') return;
+      expect(reported).toEqual(Array.from({ length: end.step }, (_, k) => k));
+      expect(saved.every((step) => step <= end.step)).toBe(true);
+      expect(end.lastCheckpoint).toBe(saved.at(-1) ?? 0);
+    });
+  });
+
+  it('a stop request reports the step in flight before the checkpoint it saves', async () => {
+    await withDevice(gpu, async () => {
+      const run = setup();
+      const events: string[] = [];
+      const end = await trainLoop({
+        trainer: run.trainer,
+        data: dataset(),
+        batchSize: 4,
+        steps: 10,
+        seed: 2,
+        checkpointEvery: 100,
+        saveCheckpoint: async (step) => void events.push(`save ${step}`),
+        onStep: (step) => void events.push(`step ${step}`),
+        stopRequested: () => events.length === 4,
+      });
+      expect(end).toEqual({ reason: 'interrupted', step: 5 });
+      expect(events).toEqual(['step 0', 'step 1', 'step 2', 'step 3', 'step 4', 'save 5']);
     });
   });
 });
