@@ -28,8 +28,17 @@ export async function readBuffers(
     if (p.bytes) batch.copy(p.buffer, staging, p.bytes, `read(${label})`, offsets[k]);
   });
   batch.flush();
-  await settle();
-  await waitFor(staging.mapAsync(MapMode.READ));
+  // Mapped as soon as the copies are submitted: Dawn completes a mapping once all work submitted before it is done, so
+  // asking later (after the error checks) would also wait for whatever was recorded and submitted in between.
+  const mapped = staging.mapAsync(MapMode.READ);
+  try {
+    await settle();
+  } catch (e) {
+    staging.destroy(); // a failed batch: the pending mapping is rejected, and nothing is read
+    await mapped.catch(() => undefined);
+    throw e;
+  }
+  await waitFor(mapped);
   const all = staging.getMappedRange().slice(0);
   staging.unmap();
   staging.destroy();
