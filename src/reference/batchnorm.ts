@@ -1,6 +1,6 @@
 // Float64 batch-norm primitives: per-channel statistics, the per-channel affine map, and the fused backward pieces.
 
-import type { BatchNormParams, ChannelParams, RunningStatsParams } from '../tensor/backend.ts';
+import type { AffineParams, BatchNormParams, ChannelParams, RunningStatsParams } from '../tensor/backend.ts';
 
 /** Calls fn(channel, index) for every element of an [n, c, hw] tensor. */
 function forEachElement(p: ChannelParams, fn: (ch: number, i: number) => void): void {
@@ -50,28 +50,36 @@ export function channelAffine(
   x: Float64Array,
   scale: Float64Array,
   shift: Float64Array,
-  p: ChannelParams,
+  p: AffineParams,
 ): Float64Array {
   const y = new Float64Array(x.length);
-  forEachElement(p, (ch, i) => (y[i] = x[i] * scale[ch] + shift[ch]));
+  const slope = p.negativeSlope ?? 1;
+  forEachElement(p, (ch, i) => {
+    const a = x[i] * scale[ch] + shift[ch];
+    y[i] = a > 0 ? a : slope * a;
+  });
   return y;
 }
 
 export function batchNormBackwardSums(
-  g: Float64Array,
+  gy: Float64Array,
   x: Float64Array,
+  y: Float64Array | null,
   mean: Float64Array,
   variance: Float64Array,
   p: BatchNormParams,
 ) {
   const invstd = invstdOf(variance, p.eps);
+  const slope = p.negativeSlope ?? null;
+  // Through the activation first, when there is one: its output is positive exactly where its input is.
+  const g = y && slope !== null ? gy.map((v, i) => (y[i] > 0 ? v : slope * v)) : gy;
   const sumG = new Float64Array(p.c);
   const sumGXhat = new Float64Array(p.c);
   forEachElement(p, (ch, i) => {
     sumG[ch] += g[i];
     sumGXhat[ch] += g[i] * (x[i] - mean[ch]) * invstd[ch];
   });
-  return { sumG, sumGXhat };
+  return { sumG, sumGXhat, g: g === gy ? null : g };
 }
 
 export function batchNormBackwardInput(

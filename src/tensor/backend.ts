@@ -143,7 +143,12 @@ export interface ChannelParams {
 }
 
 /** Batch norm's per-channel layout and the epsilon added to each variance before its square root. */
-export interface BatchNormParams extends ChannelParams {
+/** A per-channel affine map, followed by a leaky ReLU with this slope (at least 0; 0 is ReLU) when one is given. */
+export interface AffineParams extends ChannelParams {
+  negativeSlope?: number | null;
+}
+
+export interface BatchNormParams extends AffineParams {
   eps: number;
 }
 
@@ -254,15 +259,20 @@ export interface Primitives {
     p: RunningStatsParams,
   ): { mean: Storage; variance: Storage; count: Storage | null };
   /** y = x * scale[c] + shift[c]. */
-  channelAffine(x: Storage, scale: Storage, shift: Storage, p: ChannelParams): Storage;
-  /** Per-channel sums of g and of g * xhat, xhat = (x - mean[c]) / sqrt(variance[c] + eps): one pass. */
+  channelAffine(x: Storage, scale: Storage, shift: Storage, p: AffineParams): Storage;
+  /**
+   * Per-channel sums of g and of g * xhat, xhat = (x - mean[c]) / sqrt(variance[c] + eps): one pass. With a negative
+   * slope, g is first taken back through the leaky ReLU whose output y is (g where y > 0, else slope * g), and that
+   * gradient is returned as `g` too; otherwise `y` is null and so is the returned `g`.
+   */
   batchNormBackwardSums(
     g: Storage,
     x: Storage,
+    y: Storage | null,
     mean: Storage,
     variance: Storage,
     p: BatchNormParams,
-  ): { sumG: Storage; sumGXhat: Storage };
+  ): { sumG: Storage; sumGXhat: Storage; g: Storage | null };
   /** gx = scale[c] (g - sumG[c] / m - xhat sumGXhat[c] / m), xhat as above, m = n * hw. */
   batchNormBackwardInput(
     g: Storage,

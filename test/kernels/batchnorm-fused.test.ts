@@ -30,8 +30,11 @@ const shapes = [
   [3, 4, 130],
 ];
 
-/** The forward and the gradients of x and of the weight and bias a layer has, when `affine` names them ('w', 'b'). */
-function run(shape: number[], affine: string) {
+/**
+ * The forward and the gradients of x and of the weight and bias a layer has, when `affine` names them ('w', 'b'); with
+ * a leaky ReLU of slope `activation` fused in (`fused`) or applied as an op of its own.
+ */
+function run(shape: number[], affine: string, activation: number | null = null, fused = true, createGraph = false) {
   const c = shape[1];
   const x = tensor(
     valuesFor({ shape }, 1).map((v) => 3 * v + 1),
@@ -40,10 +43,13 @@ function run(shape: number[], affine: string) {
   );
   const w = affine.includes('w') ? tensor(valuesFor({ shape: [c] }, 2), [c], { requiresGrad: true }) : null;
   const b = affine.includes('b') ? tensor(valuesFor({ shape: [c] }, 3), [c], { requiresGrad: true }) : null;
-  const y = batchNormTraining(x, w, b, 1e-5).y;
+  const y =
+    activation === null || fused
+      ? batchNormTraining(x, w, b, 1e-5, activation).y
+      : ops.leakyRelu(batchNormTraining(x, w, b, 1e-5).y, activation);
   const v = tensor(valuesFor({ shape }, 4), shape);
   const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
-  return [y, ...grad(ops.sum(ops.mul(y, v)), inputs).map((g) => g!)];
+  return [y, ...grad(ops.sum(ops.mul(y, v)), inputs, { createGraph }).map((g) => g!)];
 }
 
 const affineLabel: Record<string, string> = {
@@ -134,4 +140,52 @@ describe('batch norm: running statistics and the count of batches, in one kernel
       expect([expected[2][0], actual[2][0]]).toEqual([42, 42]);
     });
   }
+});
+
+describe('batch norm with a leaky ReLU in its kernels', () => {
+  const names = (affine: string) => [
+    'y',
+    'dx',
+    ...(affine.includes('w') ? ['dweight'] : []),
+    ...(affine.includes('b') ? ['dbias'] : []),
+  ];
+  for (const [shape, affine, slope] of [
+    [[16, 3, 8, 8], 'wb', 0.2],
+    [[8, 20, 4, 4], 'wb', 0],
+    [[1, 5, 7, 9], 'wb', 0.2],
+    [[16, 3, 33, 17], '', 0.01],
+    [[4, 70, 2, 2], 'w', 0.2],
+  ] as [number[], string, number][]) {
+    it(`[${shape.join(', ')}]${affineLabel[affine]}, slope ${slope}: WebGPU matches float64, forward and backward`, async () => {
+      const expected = withDevice('cpu', () => tidy(() => run(shape, affine, slope)));
+      const actual = withDevice(gpu, () => tidy(() => run(shape, affine, slope)));
+      for (let k = 0; k < expected.length; k++) {
+        const e = await expected[k].data();
+        const scale = Math.max(1, ...Array.from(e, Math.abs));
+        expectClose(await actual[k].data(), e, 1e-4, 1e-4 * scale, names(affine)[k]);
+      }
+    });
+    it(`[${shape.join(', ')}]${affineLabel[affine]}, slope ${slope}: equals batch norm then the activation op, in float64, also recorded`, async () => {
+      const [separate, fused, recorded] = await withDevice('cpu', () =>
+        Promise.all(
+          [
+            run(shape, affine, slope, false),
+            run(shape, affine, slope, true),
+            run(shape, affine, slope, true, true),
+          ].map((ts) => Promise.all(ts.map((t) => t.data()))),
+        ),
+      );
+      for (let k = 0; k < separate.length; k++) {
+        expectClose(fused[k], separate[k], 1e-12, 1e-12, `fused ${names(affine)[k]}`);
+        expectClose(recorded[k], separate[k], 1e-10, 1e-12, `recorded ${names(affine)[k]}`);
+      }
+    });
+  }
+
+  it('refuses a negative slope (the mask read from the output would be wrong) in one line', () => {
+    const x = tensor(valuesFor({ shape: [2, 3, 4, 4] }, 1), [2, 3, 4, 4]);
+    expect(() => batchNormTraining(x, null, null, 1e-5, -0.1)).toThrow(
+      /^batch_norm: the fused leaky ReLU needs a slope of at least 0, got -0.1$/,
+    );
+  });
 });

@@ -6,7 +6,7 @@
 import type { Tensor } from '../../tensor/tensor.ts';
 import { isGradEnabled, record } from '../graph.ts';
 import { sum } from './broadcast.ts';
-import { addScalar, mul, rsqrt, square, sub } from './elementwise.ts';
+import { addScalar, leakyReluBackward, mul, rsqrt, square, sub } from './elementwise.ts';
 import { mean } from './reduce.ts';
 import { wrap } from './util.ts';
 import { reshape } from './view.ts';
@@ -14,18 +14,23 @@ import { reshape } from './view.ts';
 type Gradients = { x: Tensor | null; weight: Tensor | null; bias: Tensor | null };
 
 /**
- * y = (x - mean) / sqrt(variance + eps) * weight + bias, with each channel's batch mean and biased variance. Returns
- * those statistics too ([c], no gradient) for the running averages.
+ * y = (x - mean) / sqrt(variance + eps) * weight + bias, with each channel's batch mean and biased variance; with a
+ * `negativeSlope` (at least 0), followed by a leaky ReLU in the same kernels, forward and backward (two dispatches
+ * fewer than the activation as an op of its own, and no pass over its input). Returns the statistics too ([c], no
+ * gradient) for the running averages.
  */
 export function batchNormTraining(
   input: Tensor,
   weight: Tensor | null,
   bias: Tensor | null,
   eps: number,
+  negativeSlope: number | null = null,
 ): { y: Tensor; mean: Tensor; variance: Tensor } {
+  if (negativeSlope !== null && !(negativeSlope >= 0))
+    throw new Error(`batch_norm: the fused leaky ReLU needs a slope of at least 0, got ${negativeSlope}`);
   const backend = input.backend;
   const [n, c] = input.shape;
-  const p = { n, c, hw: input.size / (n * c), eps };
+  const p = { n, c, hw: input.size / (n * c), eps, negativeSlope };
   // One kernel: the statistics and the affine map that normalises (scale = weight / sqrt(variance + eps), shift =
   // bias - mean * scale).
   const stats = backend.batchNormStats(input.storage, weight?.storage ?? null, bias?.storage ?? null, p);
@@ -33,12 +38,15 @@ export function batchNormTraining(
   const y = wrap(backend.channelAffine(input.storage, scale.storage, shift.storage, p), input.shape);
 
   /** The fused kernels: per-channel sums of g and g * xhat, then dx from them. Not differentiable again. */
-  const fusedBackward = (g: Tensor, needsX: boolean): Gradients => {
-    const sums = backend.batchNormBackwardSums(g.storage, input.storage, mu.storage, variance.storage, p);
+  const fusedBackward = (gy: Tensor, needsX: boolean): Gradients => {
+    const activated = negativeSlope === null ? null : y.storage;
+    const sums = backend.batchNormBackwardSums(gy.storage, input.storage, activated, mu.storage, variance.storage, p);
+    // The gradient of the affine map's output: gy itself, or gy taken back through the activation by the sums kernel.
+    const g = sums.g ?? gy.storage;
     const x = needsX
       ? wrap(
           backend.batchNormBackwardInput(
-            g.storage,
+            g,
             input.storage,
             mu.storage,
             variance.storage,
@@ -50,13 +58,19 @@ export function batchNormTraining(
           input.shape,
         )
       : null;
+    if (sums.g) backend.release(sums.g);
     return { x, weight: wrap(sums.sumGXhat, [c]), bias: wrap(sums.sumG, [c]) };
+  };
+  /** With createGraph: the same gradients in differentiable ops (the activation's mask is constant). */
+  const recordedBackward = (gy: Tensor): Gradients => {
+    const g = negativeSlope === null ? gy : leakyReluBackward(y, gy, negativeSlope);
+    return differentiableBackward(g, input, weight, eps);
   };
 
   const inputs = [input, weight, bias].filter((t): t is Tensor => t !== null);
   return {
     y: record(y, 'batch_norm', inputs, (g, needs) => {
-      const grads = isGradEnabled() ? differentiableBackward(g, input, weight, eps) : fusedBackward(g, needs[0]);
+      const grads = isGradEnabled() ? recordedBackward(g) : fusedBackward(g, needs[0]);
       return [grads.x, ...(weight ? [grads.weight] : []), ...(bias ? [grads.bias] : [])];
     }),
     mean: mu,

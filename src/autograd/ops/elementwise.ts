@@ -39,7 +39,7 @@ const unaryBackward: Record<UnaryOp, Backward> = {
  * mask is a constant of x, so the result is linear in g and has no gradient in x: second derivatives are zero almost
  * everywhere, as they should be.
  */
-function leakyReluBackward(x: Tensor, g: Tensor, slope: number): Tensor {
+export function leakyReluBackward(x: Tensor, g: Tensor, slope: number): Tensor {
   return fused('leaky_relu_backward', leakyReluBackwardExpr(slope), [x, g], (gg, needs) => [
     null,
     needs[1] ? leakyReluBackward(x, gg, slope) : null,

@@ -11,13 +11,29 @@
 // [16, 32, 16, 16] (AVX-512 code; AVX2 alike): statistics 509 -> 176 us, affine map 987 -> 237 us (it read one f32 per
 // invocation, with two integer divisions each), backward sums 432 -> 245 us, input gradient 1173 -> 336 us.
 
-import type { BatchNormParams, ChannelParams, RunningStatsParams } from '../../tensor/backend.ts';
+import type { AffineParams, BatchNormParams, ChannelParams, RunningStatsParams } from '../../tensor/backend.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
 import { cached, perElementMain, perVec4Main, preamble, vec4Grid, WG } from './common.ts';
 
 const CWG = 64;
 
-const paramsStruct = 'struct Params { n: u32, c: u32, hw: u32, eps: f32 }';
+const paramsStruct = 'struct Params { n: u32, c: u32, hw: u32, eps: f32, slope: f32 }';
+
+/**
+ * The backward sums' bindings after g and x: with a leaky ReLU after the affine map (`act`), its output y, read to
+ * take g back through it, and g_out, where that gradient is written for the input gradient's kernel.
+ */
+const activationBindings = (act: boolean, type: string) =>
+  act
+    ? `@group(0) @binding(7) var<storage, read> y: array<${type}>;
+@group(0) @binding(8) var<storage, read_write> g_out: array<${type}>;`
+    : '';
+
+/** WGSL for g at `at` taken back through the leaky ReLU (y > 0: g, else slope * g), stored to g_out, as `into`. */
+const throughActivation = (act: boolean, into: string, at: string, type: string) =>
+  act
+    ? `let ${into} = g[${at}] * select(${type}(params.slope), ${type}(1.0), y[${at}] > ${type}(0.0)); g_out[${at}] = ${into};`
+    : `let ${into} = g[${at}];`;
 
 /**
  * The affine map's weight and bias bindings, those of them a layer has, from `first`; and the WGSL that writes channel
@@ -96,9 +112,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   };
 });
 
-const sumsKernel: KernelSource = {
+const sumsKernel = cached((variant: string): KernelSource => ({
   name: 'batch_norm_backward_sums',
-  key: 'batch_norm_backward_sums',
+  key: `batch_norm_backward_sums:${variant}`,
   source: () => /* wgsl */ `
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -107,6 +123,7 @@ const sumsKernel: KernelSource = {
 @group(0) @binding(4) var<storage, read_write> sum_g: array<f32>;
 @group(0) @binding(5) var<storage, read_write> sum_g_xhat: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
+${activationBindings(variant === 'act', 'f32')}
 ${channelReduction}
 @compute @workgroup_size(${CWG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -118,8 +135,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var b = 0.0;
   for (var j = lid; j < m; j += ${CWG}u) {
     let i = channel_index(ch, j);
-    a += g[i];
-    b += g[i] * (x[i] - mu) * inv;
+    ${throughActivation(variant === 'act', 'gi', 'i', 'f32')}
+    a += gi;
+    b += gi * (x[i] - mu) * inv;
   }
   part_a[lid] = a;
   part_b[lid] = b;
@@ -129,7 +147,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     sum_g_xhat[ch] = part_b[0];
   }
 }`,
-};
+}));
 
 /** Invocations per workgroup of the per-channel kernels on a CPU adapter: lavapipe's SIMD width. */
 const CHANNEL_LANES = 8;
@@ -139,9 +157,10 @@ const CHANNEL_LANES = 8;
  * the backward sums. For CPU adapters, and planes of a multiple of 4.
  */
 const channelThreadKernel = cached((key: string): KernelSource => {
-  const [name, affine] = key.split('|');
+  // variant: the statistics' affine inputs ('w', 'b'), or 'act' for backward sums through a leaky ReLU.
+  const [name, variant] = key.split('|');
   const stats = name === 'batch_norm_stats';
-  const outputs = affineOutputs(affine, 3);
+  const outputs = affineOutputs(variant, 3);
   const bindings = stats
     ? '@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;\n' +
       '@group(0) @binding(1) var<storage, read_write> mean: array<f32>;\n' +
@@ -154,7 +173,8 @@ const channelThreadKernel = cached((key: string): KernelSource => {
       '@group(0) @binding(3) var<storage, read> variance: array<f32>;\n' +
       '@group(0) @binding(4) var<storage, read_write> sum_g: array<f32>;\n' +
       '@group(0) @binding(5) var<storage, read_write> sum_g_xhat: array<f32>;\n' +
-      '@group(0) @binding(6) var<uniform> params: Params;';
+      '@group(0) @binding(6) var<uniform> params: Params;\n' +
+      activationBindings(variant === 'act', 'vec4<f32>');
   // Loops over the channel's vec4s, with `at` the index of the current one.
   const overChannel = (body: string) => `for (var b = 0u; b < params.n; b += 1u) {
     let row = (b * params.c + ch) * quads;
@@ -178,12 +198,12 @@ const channelThreadKernel = cached((key: string): KernelSource => {
   let inv = inverseSqrt(variance[ch] + params.eps);
   var a = vec4<f32>(0.0);
   var c = vec4<f32>(0.0);
-  ${overChannel('let gv = g[at]; a += gv; c += gv * (x[at] - mu) * inv;')}
+  ${overChannel(`${throughActivation(variant === 'act', 'gv', 'at', 'vec4<f32>')} a += gv; c += gv * (x[at] - mu) * inv;`)}
   sum_g[ch] = a.x + a.y + a.z + a.w;
   sum_g_xhat[ch] = c.x + c.y + c.z + c.w;`;
   return {
     name,
-    key: `${name}:thread:${affine}`,
+    key: `${name}:thread:${variant}`,
     source: () => /* wgsl */ `
 ${paramsStruct}
 ${bindings}
@@ -200,7 +220,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
 /** The affine map or the input gradient, per element; `vec4` (planes of a multiple of 4) reads and writes vec4s. */
 const elementwise = cached((key: string): KernelSource => {
-  const [name, width] = key.split('|');
+  const [name, width, activation] = key.split('|');
   const vec4 = width === 'vec4';
   const inputGradient = name === 'batch_norm_backward_input';
   const bindings = inputGradient
@@ -212,10 +232,13 @@ const elementwise = cached((key: string): KernelSource => {
     ? `let m = f32(params.n * params.hw);
   let xhat = (x[i] - ${type}(mean[ch])) * inverseSqrt(variance[ch] + params.eps);
   out[i] = scale[ch] * (g[i] - ${type}(sum_g[ch] / m) - xhat * sum_g_xhat[ch] / m);`
-    : `out[i] = x[i] * scale[ch] + ${type}(shift[ch]);`;
+    : activation
+      ? `let a = x[i] * scale[ch] + ${type}(shift[ch]);
+  out[i] = select(a * params.slope, a, a > ${type}(0.0));`
+      : `out[i] = x[i] * scale[ch] + ${type}(shift[ch]);`;
   return {
     name,
-    key: `${name}:${width}`,
+    key: `${name}:${width}${activation ? ':act' : ''}`,
     source: () => /* wgsl */ `
 ${preamble}
 ${paramsStruct}
@@ -240,10 +263,11 @@ ${
 const quads = (p: ChannelParams) => p.hw % 4 === 0;
 
 /** The grid and kernel variant of an element-wise batch-norm kernel over `size` elements. */
-function perElement(name: string, p: ChannelParams, size: number) {
+function perElement(name: string, p: AffineParams, size: number) {
+  const act = p.negativeSlope != null ? '|act' : '';
   return quads(p)
-    ? { kernel: elementwise(`${name}|vec4`), grid: vec4Grid(size) }
-    : { kernel: elementwise(`${name}|f32`), grid: grid1d(size, WG) };
+    ? { kernel: elementwise(`${name}|vec4${act}`), grid: vec4Grid(size) }
+    : { kernel: elementwise(`${name}|f32${act}`), grid: grid1d(size, WG) };
 }
 
 /** The per-channel sums' kernel and grid: one invocation per channel on CPU adapters, else a workgroup per channel. */
@@ -253,7 +277,13 @@ function perChannel(rt: GpuRuntime, name: string, affine: string, fallback: Kern
     : { kernel: fallback, grid: grid1d(p.c, 1) };
 }
 
-const uniforms = (p: ChannelParams & { eps?: number }) => ({ n: p.n, c: p.c, hw: p.hw, eps: p.eps ?? 0 });
+const uniforms = (p: AffineParams & { eps?: number }) => ({
+  n: p.n,
+  c: p.c,
+  hw: p.hw,
+  eps: p.eps ?? 0,
+  slope: p.negativeSlope ?? 0,
+});
 
 export function batchNormStats(
   rt: GpuRuntime,
@@ -329,7 +359,7 @@ export function channelAffine(
   x: GpuStorage,
   scale: GpuStorage,
   shift: GpuStorage,
-  p: ChannelParams,
+  p: AffineParams,
 ): GpuStorage {
   const out = rt.alloc(x.size, 'channel_affine');
   const { kernel, grid } = perElement('channel_affine', p, x.size);
@@ -341,15 +371,22 @@ export function batchNormBackwardSums(
   rt: GpuRuntime,
   g: GpuStorage,
   x: GpuStorage,
+  y: GpuStorage | null,
   mean: GpuStorage,
   variance: GpuStorage,
   p: BatchNormParams,
 ) {
   const sumG = rt.alloc(p.c, 'batch_norm_backward_sums');
   const sumGXhat = rt.alloc(p.c, 'batch_norm_backward_sums');
-  const { kernel, grid } = perChannel(rt, 'batch_norm_backward_sums', '', sumsKernel, p);
-  rt.dispatch(kernel, { g, x, mean, variance, sum_g: sumG, sum_g_xhat: sumGXhat }, uniforms(p), grid);
-  return { sumG, sumGXhat };
+  // Through the leaky ReLU first when there is one: the gradient of the affine map's output is written on the way.
+  const act = y !== null && p.negativeSlope != null;
+  const gOut = act ? rt.alloc(g.size, 'batch_norm_backward_sums') : null;
+  const variant = act ? 'act' : '';
+  const { kernel, grid } = perChannel(rt, 'batch_norm_backward_sums', variant, sumsKernel(variant), p);
+  const bindings: Record<string, GpuStorage> = { g, x, mean, variance, sum_g: sumG, sum_g_xhat: sumGXhat };
+  if (y && gOut) Object.assign(bindings, { y, g_out: gOut });
+  rt.dispatch(kernel, bindings, uniforms(p), grid);
+  return { sumG, sumGXhat, g: gOut };
 }
 
 export function batchNormBackwardInput(

@@ -1,15 +1,16 @@
 // Batch normalisation as PyTorch's F.batch_norm: batch statistics and running-statistics updates in training (the
 // differentiable op is src/autograd/ops/batchnorm.ts), running statistics in eval.
 
-import { add, addScalar, batchNormTraining, mul, reshape, rsqrt, sub } from '../../autograd/index.ts';
+import { add, addScalar, batchNormTraining, leakyRelu, mul, reshape, rsqrt, sub } from '../../autograd/index.ts';
 import { formatShape } from '../../tensor/shape.ts';
 import { replaceValues, type Tensor } from '../../tensor/tensor.ts';
 
 /**
  * PyTorch's F.batch_norm over [n, c, ...]. In training, normalises by the batch statistics and, when running statistics
  * are given, updates them in place (running_var with the unbiased variance, as PyTorch does). In eval, uses the running
- * statistics. `numBatchesTracked` (not in PyTorch's signature: BatchNorm2d's buffer) is counted up in the same kernel
- * as the running statistics.
+ * statistics. Beyond PyTorch's signature: `numBatchesTracked` (BatchNorm2d's buffer) is counted up in the same kernel
+ * as the running statistics, and a `negativeSlope` (at least 0) applies a leaky ReLU to the result, in training inside
+ * batch norm's own kernels (forward and backward).
  */
 export function batchNorm(
   input: Tensor,
@@ -21,6 +22,7 @@ export function batchNorm(
   momentum = 0.1,
   eps = 1e-5,
   numBatchesTracked: Tensor | null = null,
+  negativeSlope: number | null = null,
 ): Tensor {
   if (input.ndim < 2) throw new Error(`batch_norm: expected input [n, c, ...], got ${formatShape(input.shape)}`);
   const c = input.shape[1];
@@ -40,7 +42,7 @@ export function batchNorm(
       throw new Error(
         `batch_norm: training needs more than one value per channel, got input ${formatShape(input.shape)}`,
       );
-    const { y, mean: mu, variance } = batchNormTraining(input, weight, bias, eps);
+    const { y, mean: mu, variance } = batchNormTraining(input, weight, bias, eps, negativeSlope);
     if (runningMean && runningVar) {
       // All in one kernel: running = (1 - momentum) running + momentum batch (unbiased, for the variance), count + 1.
       const updated = input.backend.batchNormRunningStats(
@@ -62,7 +64,8 @@ export function batchNorm(
     return y;
   }
   if (!runningMean || !runningVar) throw new Error('batch_norm: eval mode needs running_mean and running_var');
-  return normalize(input, reshape(runningMean, statShape), reshape(runningVar, statShape), weight, bias, eps);
+  const y = normalize(input, reshape(runningMean, statShape), reshape(runningVar, statShape), weight, bias, eps);
+  return negativeSlope === null ? y : leakyRelu(y, negativeSlope);
 }
 
 function normalize(

@@ -43,6 +43,14 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardLeakyRelu(x, null);
+  }
+
+  /**
+   * This layer followed by LeakyReLU(negativeSlope) (none when null), the activation inside batch norm's kernels in
+   * training: Sequential runs such a pair through here.
+   */
+  forwardLeakyRelu(x: Tensor, negativeSlope: number | null): Tensor {
     if (x.ndim !== 4 || x.shape[1] !== this.numFeatures)
       throw new Error(
         `BatchNorm2d(${this.numFeatures}): expected input [n, ${this.numFeatures}, h, w], got [${x.shape.join(', ')}]`,
@@ -57,6 +65,7 @@ export class BatchNorm2d extends Module {
       this.options.momentum ?? 0.1,
       this.options.eps ?? 1e-5,
       this.numBatchesTracked,
+      negativeSlope,
     );
   }
 }
