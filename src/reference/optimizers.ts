@@ -2,7 +2,18 @@
 
 import type { AdamParams, SgdParams } from '../tensor/backend.ts';
 
-export function adam(param: Float64Array, grad: Float64Array, m: Float64Array, v: Float64Array, p: AdamParams) {
+export function adam(
+  params: Float64Array[],
+  grads: Float64Array[],
+  ms: Float64Array[],
+  vs: Float64Array[],
+  p: AdamParams,
+) {
+  const outs = params.map((param, k) => adamOne(param, grads[k], ms[k], vs[k], p));
+  return { params: outs.map((o) => o.param), ms: outs.map((o) => o.m), vs: outs.map((o) => o.v) };
+}
+
+function adamOne(param: Float64Array, grad: Float64Array, m: Float64Array, v: Float64Array, p: AdamParams) {
   const n = param.length;
   const out = { param: new Float64Array(n), m: new Float64Array(n), v: new Float64Array(n) };
   for (let i = 0; i < n; i++) {

@@ -51,10 +51,13 @@ export function tableBackend<S, Leading extends unknown[]>(table: PrimitiveTable
             else if (Array.isArray(arg) && arg.every(isStorage)) args[i] = arg.map((s) => this.own(s, op));
           }
           const result = implementation(...this.leading(), ...args);
-          // One storage, or a plain object of them ({ values, indices }), some of which may be null (not asked for).
+          // One storage, or a plain object of them ({ values, indices }) or of lists of them, some null (not asked for).
           if (Object.getPrototypeOf(result) !== Object.prototype) return this.wrap(result as S);
           return Object.fromEntries(
-            Object.entries(result as Record<string, S | null>).map(([k, r]) => [k, r === null ? null : this.wrap(r)]),
+            Object.entries(result as Record<string, S | S[] | null>).map(([k, r]) => [
+              k,
+              r === null ? null : Array.isArray(r) ? r.map((x) => this.wrap(x)) : this.wrap(r),
+            ]),
           );
         };
         // Like a class method: not enumerable.

@@ -284,14 +284,18 @@ export interface Primitives {
     sumGXhat: Storage,
     p: BatchNormParams,
   ): Storage;
-  /** Fused optimiser updates: new storages for the parameter and its state (inputs are left as they are). */
+  /**
+   * Fused optimiser updates: new storages for the parameters and their state (inputs are left as they are). Adam takes
+   * a list of parameters (element k of each list belongs to parameter k), updated in as few dispatches as the adapter's
+   * bindings allow.
+   */
   adam(
-    param: Storage,
-    grad: Storage,
-    m: Storage,
-    v: Storage,
+    params: Storage[],
+    grads: Storage[],
+    ms: Storage[],
+    vs: Storage[],
     p: AdamParams,
-  ): { param: Storage; m: Storage; v: Storage };
+  ): { params: Storage[]; ms: Storage[]; vs: Storage[] };
   sgd(param: Storage, grad: Storage, buf: Storage, p: SgdParams): { param: Storage; buf: Storage };
 }
 

@@ -487,8 +487,8 @@ describe('reference backend: optimisers', () => {
       biasCorrection1: 0.1,
       biasCorrection2: 0.001,
     };
-    const out = cpu.adam(up([1, 1]), up([0.5, -2]), up([0, 0]), up([0, 0]), p);
-    const [param, m, v] = await Promise.all([read(out.param), read(out.m), read(out.v)]);
+    const out = cpu.adam([up([1, 1])], [up([0.5, -2])], [up([0, 0])], [up([0, 0])], p);
+    const [param, m, v] = await Promise.all([read(out.params[0]), read(out.ms[0]), read(out.vs[0])]);
     param.forEach((x, i) => expect(x).toBeCloseTo([0.9, 1.1][i], 6));
     expect(m[1]).toBeCloseTo(-0.2, 12);
     expect(v[1]).toBeCloseTo(0.004, 12);

@@ -2,42 +2,106 @@
 
 import type { AdamParams, SgdParams } from '../../tensor/backend.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
-import { perElementMain, preamble, WG } from './common.ts';
+import { cached, perElementMain, preamble, WG } from './common.ts';
 
-const adamKernel: KernelSource = {
-  name: 'adam',
-  key: 'adam',
-  source: () => /* wgsl */ `
+/** Parameters one Adam dispatch updates at most: each takes 7 storage bindings, and the table below has room for 4. */
+const ADAM_MAX_PER_DISPATCH = 4;
+
+/**
+ * Adam over `count` parameters: each owns a run of consecutive workgroups (its first workgroup and size in the
+ * uniform table), so the branch on the parameter is the same for a whole workgroup.
+ */
+const adamKernel = cached((countText: string): KernelSource => {
+  const count = Number(countText);
+  const names = ['param', 'grad', 'm_in', 'v_in', 'param_out', 'm_out', 'v_out'];
+  const bindings = Array.from({ length: count }, (_, k) =>
+    names.map(
+      (name, j) =>
+        `@group(0) @binding(${7 * k + j}) var<storage, ${j < 4 ? 'read' : 'read_write'}> ${name}${k}: array<f32>;`,
+    ),
+  ).flat();
+  const update = (k: number) => `
+    let p = param${k}[i];
+    let g = grad${k}[i] + params.weight_decay * p;
+    let m = params.beta1 * m_in${k}[i] + (1.0 - params.beta1) * g;
+    let v = params.beta2 * v_in${k}[i] + (1.0 - params.beta2) * g * g;
+    m_out${k}[i] = m;
+    v_out${k}[i] = v;
+    param_out${k}[i] = p - params.lr * (m / params.bias_correction1) / (sqrt(v / params.bias_correction2) + params.eps);`;
+  return {
+    name: 'adam',
+    key: `adam:${count}`,
+    source: () => /* wgsl */ `
 ${preamble}
-struct Params { n: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, weight_decay: f32, bias_correction1: f32, bias_correction2: f32 }
-@group(0) @binding(0) var<storage, read> param: array<f32>;
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read> m_in: array<f32>;
-@group(0) @binding(3) var<storage, read> v_in: array<f32>;
-@group(0) @binding(4) var<storage, read_write> param_out: array<f32>;
-@group(0) @binding(5) var<storage, read_write> m_out: array<f32>;
-@group(0) @binding(6) var<storage, read_write> v_out: array<f32>;
-@group(0) @binding(7) var<uniform> params: Params;
+struct Params {
+  lr: f32, beta1: f32, beta2: f32, eps: f32, weight_decay: f32, bias_correction1: f32, bias_correction2: f32,
+  groups: u32,
+  // Per parameter: its size, then the first workgroup of its run.
+  sizes: vec4<u32>, starts: vec4<u32>,
+}
+${bindings.join('\n')}
+@group(0) @binding(${7 * count}) var<uniform> params: Params;
 
-${perElementMain()}
-  let p = param[i];
-  let g = grad[i] + params.weight_decay * p;
-  let m = params.beta1 * m_in[i] + (1.0 - params.beta1) * g;
-  let v = params.beta2 * v_in[i] + (1.0 - params.beta2) * g * g;
-  m_out[i] = m;
-  v_out[i] = v;
-  param_out[i] = p - params.lr * (m / params.bias_correction1) / (sqrt(v / params.bias_correction2) + params.eps);
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let flat = wid.y * nwg.x + wid.x;
+  if (flat >= params.groups) { return; }
+  var k = 0u;
+  for (; k + 1u < ${count}u; k += 1u) {
+    if (flat < params.starts[k + 1u]) { break; }
+  }
+  let i = (flat - params.starts[k]) * ${WG}u + lid;
+  if (i >= params.sizes[k]) { return; }
+  switch k {
+${Array.from({ length: count }, (_, k) => `    case ${k === count - 1 ? 'default' : `${k}u`}: {${update(k)}\n    }`).join('\n')}
+  }
 }`,
-};
+  };
+});
 
-export function adam(rt: GpuRuntime, param: GpuStorage, grad: GpuStorage, m: GpuStorage, v: GpuStorage, p: AdamParams) {
-  const n = param.size;
-  const out = { param: rt.alloc(n, 'adam'), m: rt.alloc(n, 'adam'), v: rt.alloc(n, 'adam') };
-  rt.dispatch(
-    adamKernel,
-    { param, grad, m_in: m, v_in: v, param_out: out.param, m_out: out.m, v_out: out.v },
-    {
-      n,
+/**
+ * Adam on every parameter, as many per dispatch as the adapter's storage bindings allow (7 each; 2 on lavapipe's 16,
+ * 1 where an adapter gives WebGPU's minimum of 8): one dispatch per parameter cost 37 a CAVGA step.
+ */
+export function adam(
+  rt: GpuRuntime,
+  params: GpuStorage[],
+  grads: GpuStorage[],
+  ms: GpuStorage[],
+  vs: GpuStorage[],
+  p: AdamParams,
+) {
+  const perDispatch = Math.max(
+    1,
+    Math.min(ADAM_MAX_PER_DISPATCH, Math.floor((rt.info.limits.maxStorageBuffersPerShaderStage ?? 8) / 7)),
+  );
+  const out = { params: [] as GpuStorage[], ms: [] as GpuStorage[], vs: [] as GpuStorage[] };
+  for (let first = 0; first < params.length; first += perDispatch) {
+    const ks = params.slice(first, first + perDispatch).map((_, j) => first + j);
+    const bindings: Record<string, GpuStorage> = {};
+    const sizes = [0, 0, 0, 0];
+    const starts = [0, 0, 0, 0];
+    let groups = 0;
+    ks.forEach((k, j) => {
+      const n = params[k].size;
+      const [param, m, v] = [rt.alloc(n, 'adam'), rt.alloc(n, 'adam'), rt.alloc(n, 'adam')];
+      out.params.push(param);
+      out.ms.push(m);
+      out.vs.push(v);
+      Object.assign(bindings, {
+        [`param${j}`]: params[k],
+        [`grad${j}`]: grads[k],
+        [`m_in${j}`]: ms[k],
+        [`v_in${j}`]: vs[k],
+        [`param_out${j}`]: param,
+        [`m_out${j}`]: m,
+        [`v_out${j}`]: v,
+      });
+      sizes[j] = n;
+      starts[j] = groups;
+      groups += Math.ceil(n / WG);
+    });
+    const uniforms = {
       lr: p.lr,
       beta1: p.beta1,
       beta2: p.beta2,
@@ -45,9 +109,12 @@ export function adam(rt: GpuRuntime, param: GpuStorage, grad: GpuStorage, m: Gpu
       weight_decay: p.weightDecay,
       bias_correction1: p.biasCorrection1,
       bias_correction2: p.biasCorrection2,
-    },
-    grid1d(n, WG),
-  );
+      groups,
+      sizes,
+      starts,
+    };
+    rt.dispatch(adamKernel(String(ks.length)), bindings, uniforms, grid1d(groups, 1));
+  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-// Adam (Kingma & Ba) with PyTorch's defaults and L2 weight decay; each parameter is updated by one fused kernel.
+// Adam (Kingma & Ba) with PyTorch's defaults and L2 weight decay; a fused kernel updates several parameters at once.
 
 import { noGrad } from '../../autograd/graph.ts';
 import { zerosLike } from '../../tensor/creation.ts';
@@ -34,14 +34,20 @@ export class Adam extends Optimizer<AdamOptions> {
           biasCorrection1: 1 - beta1 ** this.stepCount,
           biasCorrection2: 1 - beta2 ** this.stepCount,
         };
-        for (const p of params) {
-          if (!p.grad) continue;
-          const m = this.slot(p, 'exp_avg', () => zerosLike(p));
-          const v = this.slot(p, 'exp_avg_sq', () => zerosLike(p));
-          const out = p.backend.adam(p.storage, p.grad.storage, m.storage, v.storage, hyper);
-          replaceValues(p, out.param);
-          this.setSlot(p, 'exp_avg', new Tensor(out.m, p.shape));
-          this.setSlot(p, 'exp_avg_sq', new Tensor(out.v, p.shape));
+        // The whole group in one call (the backend packs several parameters into each dispatch), per device.
+        const withGrad = params.filter((p) => p.grad);
+        for (const backend of new Set(withGrad.map((p) => p.backend))) {
+          const group = withGrad.filter((p) => p.backend === backend);
+          const ms = group.map((p) => this.slot(p, 'exp_avg', () => zerosLike(p)));
+          const vs = group.map((p) => this.slot(p, 'exp_avg_sq', () => zerosLike(p)));
+          const storages = (ts: Tensor[]) => ts.map((t) => t.storage);
+          const grads = group.map((p) => p.grad!.storage);
+          const out = backend.adam(storages(group), grads, storages(ms), storages(vs), hyper);
+          group.forEach((p, k) => {
+            replaceValues(p, out.params[k]);
+            this.setSlot(p, 'exp_avg', new Tensor(out.ms[k], p.shape));
+            this.setSlot(p, 'exp_avg_sq', new Tensor(out.vs[k], p.shape));
+          });
         }
       }
     });

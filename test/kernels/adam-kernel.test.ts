@@ -1,0 +1,47 @@
+// The Adam kernel: several parameters per dispatch (as many as the adapter's storage bindings allow), each with its own
+// size, against the float64 reference with poisoned outputs; sizes that are not multiples of the workgroup, one of a
+// single element, and more parameters than one dispatch takes.
+
+import { describe, expect, it } from 'vitest';
+import type { Storage } from '../../src/tensor/backend.ts';
+import { expectClose, randomValues, reference, webgpu } from '../helpers/backends.ts';
+
+const hyper = {
+  lr: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.01,
+  biasCorrection1: 1 - 0.9 ** 3,
+  biasCorrection2: 1 - 0.999 ** 3,
+};
+
+describe('adam kernel', () => {
+  it('7 parameters of sizes 1 to 1025 in packed dispatches match float64, in order, with one dispatch per pack', async () => {
+    const gpu = await webgpu();
+    const sizes = [1, 255, 257, 1025, 3, 64, 100];
+    const inputs = sizes.map((n, k) => [
+      randomValues(n, 10 * k + 1),
+      randomValues(n, 10 * k + 2),
+      randomValues(n, 10 * k + 3),
+      Float32Array.from(randomValues(n, 10 * k + 4), (x) => x * x),
+    ]);
+    const run = (b: typeof gpu | typeof reference) => {
+      const up = (j: number) => inputs.map((t) => b.upload(t[j]));
+      return b.adam(up(0), up(1), up(2), up(3), hyper);
+    };
+    const before = gpu.rt.counters.dispatches;
+    const actual = run(gpu);
+    const perDispatch = Math.min(4, Math.floor(gpu.rt.info.limits.maxStorageBuffersPerShaderStage / 7));
+    expect(gpu.rt.counters.dispatches - before).toBe(Math.ceil(sizes.length / Math.max(1, perDispatch)));
+    const expected = run(reference);
+    const read = (b: typeof gpu | typeof reference, s: Storage[]) => Promise.all(s.map((x) => b.read(x)));
+    for (const key of ['params', 'ms', 'vs'] as const) {
+      const [a, e] = [await read(gpu, actual[key]), await read(reference, expected[key])];
+      sizes.forEach((n, k) => {
+        expect(a[k].length).toBe(n);
+        expectClose(a[k], e[k], 1e-5, 1e-6, `${key}[${k}]`);
+      });
+    }
+  });
+});
