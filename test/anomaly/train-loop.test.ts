@@ -9,7 +9,7 @@ import { withDevice } from '../../src/devices.ts';
 import { Generator, tensor } from '../../src/tensor/creation.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
 import { Cavga, CavgaTrainer, cavgaConfig, type CavgaConfig } from '../../src/cavga/index.ts';
-import { trainLoop } from '../../src/anomaly/train-loop.ts';
+import { trainLoop, type TrainLoopOptions } from '../../src/anomaly/train-loop.ts';
 import type { TrainingData } from '../../src/anomaly/batch.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../src/nn/checkpoint.ts';
 import { randomValues, webgpu } from '../helpers/backends.ts';
@@ -46,29 +46,31 @@ function setup(overrides: Partial<CavgaConfig> = {}) {
   return { trainer, state };
 }
 
+/** trainLoop on the test's data (batches of 4, seed 2, no checkpoints written unless `options` saves them). */
+const loop = (
+  trainer: CavgaTrainer,
+  options: Pick<TrainLoopOptions, 'steps'> & Partial<Omit<TrainLoopOptions, 'trainer' | 'data'>>,
+) =>
+  trainLoop({
+    trainer,
+    data: dataset(),
+    batchSize: 4,
+    seed: 2,
+    checkpointEvery: 100,
+    saveCheckpoint: async () => {},
+    ...options,
+  });
+
 describe('train loop', () => {
   it('stopping at step 3 and resuming gives bit-identical weights to 6 uninterrupted steps', async () => {
     await withDevice(gpu, async () => {
       const straight = setup();
-      await trainLoop({
-        trainer: straight.trainer,
-        data: dataset(),
-        batchSize: 4,
-        steps: 6,
-        seed: 2,
-        checkpointEvery: 100,
-        saveCheckpoint: async () => {},
-      });
+      await loop(straight.trainer, { steps: 6 });
 
       const path = join(dir, 'resume.safetensors');
       const first = setup();
-      const end = await trainLoop({
-        trainer: first.trainer,
-        data: dataset(),
-        batchSize: 4,
+      const end = await loop(first.trainer, {
         steps: 6,
-        seed: 2,
-        checkpointEvery: 100,
         saveCheckpoint: (step) => saveCheckpoint(path, { ...first.state, step }),
         stopRequested: () => first.trainer.optimizerG.stepCount === 3,
       });
@@ -76,16 +78,7 @@ describe('train loop', () => {
 
       const resumed = setup();
       const { step } = await loadCheckpoint(path, resumed.state);
-      await trainLoop({
-        trainer: resumed.trainer,
-        data: dataset(),
-        batchSize: 4,
-        steps: 6,
-        seed: 2,
-        startStep: step,
-        checkpointEvery: 100,
-        saveCheckpoint: async () => {},
-      });
+      await loop(resumed.trainer, { steps: 6, startStep: step });
 
       const a = straight.trainer.model.stateDict();
       const b = resumed.trainer.model.stateDict();
@@ -98,16 +91,7 @@ describe('train loop', () => {
     await withDevice(gpu, async () => {
       const run = setup();
       const live: number[] = [];
-      await trainLoop({
-        trainer: run.trainer,
-        data: dataset(),
-        batchSize: 4,
-        steps: 12,
-        seed: 2,
-        checkpointEvery: 100,
-        saveCheckpoint: async () => {},
-        onStep: () => live.push(gpu.memory().liveBytes),
-      });
+      await loop(run.trainer, { steps: 12, onStep: () => live.push(gpu.memory().liveBytes) });
       // The optimisers create their state on the first step; after that nothing may accumulate. Each step is reported
       // while the next one is in flight, except the last: it holds one step's tensors fewer.
       expect(new Set(live.slice(1, -1)).size).toBe(1);
@@ -119,12 +103,8 @@ describe('train loop', () => {
     await withDevice(gpu, async () => {
       const run = setup({ lr: 1e30 });
       const saved: number[] = [];
-      const end = await trainLoop({
-        trainer: run.trainer,
-        data: dataset(),
-        batchSize: 4,
+      const end = await loop(run.trainer, {
         steps: 50,
-        seed: 2,
         checkpointEvery: 1,
         saveCheckpoint: async (step) => void saved.push(step),
       });
@@ -141,12 +121,8 @@ describe('train loop', () => {
       const run = setup({ lr: 1e30 });
       const reported: number[] = [];
       const saved: number[] = [];
-      const end = await trainLoop({
-        trainer: run.trainer,
-        data: dataset(),
-        batchSize: 4,
+      const end = await loop(run.trainer, {
         steps: 50,
-        seed: 2,
         checkpointEvery: 3,
         saveCheckpoint: async (step) => void saved.push(step),
         onStep: (step, losses) => {
@@ -166,13 +142,8 @@ describe('train loop', () => {
     await withDevice(gpu, async () => {
       const run = setup();
       const events: string[] = [];
-      const end = await trainLoop({
-        trainer: run.trainer,
-        data: dataset(),
-        batchSize: 4,
+      const end = await loop(run.trainer, {
         steps: 10,
-        seed: 2,
-        checkpointEvery: 100,
         saveCheckpoint: async (step) => void events.push(`save ${step}`),
         onStep: (step) => void events.push(`step ${step}`),
         stopRequested: () => events.length === 4,
