@@ -19,7 +19,7 @@ import { conv2dGradWeight } from './wgsl/conv2d-grad-weight.ts';
 import { fill, random } from './wgsl/fill.ts';
 import { gather, pad } from './wgsl/layout.ts';
 import { matmul } from './wgsl/matmul.ts';
-import { adam, sgd } from './wgsl/optim.ts';
+import { adam, adamInPlace, sgd } from './wgsl/optim.ts';
 import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGather, maxPool2dScatter } from './wgsl/pool.ts';
 import { reduce } from './wgsl/reduce.ts';
 import { unary } from './wgsl/unary.ts';
@@ -50,6 +50,7 @@ const kernels: PrimitiveTable<GpuStorage, [GpuRuntime]> = {
   batchNormBackwardSums,
   batchNormBackwardInput,
   adam,
+  adamInPlace,
   sgd,
 };
 

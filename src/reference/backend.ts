@@ -16,7 +16,7 @@ import { binary, elementwise, unary, where } from './elementwise.ts';
 import { fill, random } from './fill.ts';
 import { gather, pad, reduce } from './layout.ts';
 import { matmul } from './matmul.ts';
-import { adam, sgd } from './optimizers.ts';
+import { adam, adamInPlace, sgd } from './optimizers.ts';
 import { avgPool2d, avgPool2dGrad, maxPool2d, maxPool2dGather, maxPool2dScatter } from './pool.ts';
 import { MemoryCounters, ReferenceStorage } from './storage.ts';
 
@@ -46,6 +46,7 @@ const loops: PrimitiveTable<Float64Array> = {
   batchNormBackwardSums,
   batchNormBackwardInput,
   adam,
+  adamInPlace,
   sgd,
 };
 

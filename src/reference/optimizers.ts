@@ -13,6 +13,21 @@ export function adam(
   return { params: outs.map((o) => o.param), ms: outs.map((o) => o.m), vs: outs.map((o) => o.v) };
 }
 
+export function adamInPlace(
+  params: Float64Array[],
+  grads: Float64Array[],
+  ms: Float64Array[],
+  vs: Float64Array[],
+  p: AdamParams,
+): void {
+  params.forEach((param, k) => {
+    const out = adamOne(param, grads[k], ms[k], vs[k], p);
+    param.set(out.param);
+    ms[k].set(out.m);
+    vs[k].set(out.v);
+  });
+}
+
 function adamOne(param: Float64Array, grad: Float64Array, m: Float64Array, v: Float64Array, p: AdamParams) {
   const n = param.length;
   const out = { param: new Float64Array(n), m: new Float64Array(n), v: new Float64Array(n) };

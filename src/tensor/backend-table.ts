@@ -51,6 +51,7 @@ export function tableBackend<S, Leading extends unknown[]>(table: PrimitiveTable
             else if (Array.isArray(arg) && arg.every(isStorage)) args[i] = arg.map((s) => this.own(s, op));
           }
           const result = implementation(...this.leading(), ...args);
+          if (result === undefined) return undefined; // an update in place
           // One storage, or a plain object of them ({ values, indices }) or of lists of them, some null (not asked for).
           if (Object.getPrototypeOf(result) !== Object.prototype) return this.wrap(result as S);
           return Object.fromEntries(

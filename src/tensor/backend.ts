@@ -296,6 +296,11 @@ export interface Primitives {
     vs: Storage[],
     p: AdamParams,
   ): { params: Storage[]; ms: Storage[]; vs: Storage[] };
+  /**
+   * The same update written into the parameters' and states' own storages: for storages nothing else holds (the
+   * optimiser checks), so the buffers stay the same from step to step and twice as many parameters fit a dispatch.
+   */
+  adamInPlace(params: Storage[], grads: Storage[], ms: Storage[], vs: Storage[], p: AdamParams): void;
   sgd(param: Storage, grad: Storage, buf: Storage, p: SgdParams): { param: Storage; buf: Storage };
 }
 

@@ -50,6 +50,11 @@ export class Tensor implements Disposable {
     track(this);
   }
 
+  /** Whether this tensor alone holds its storage (no view and no copy_ shares it), so writing it in place is unseen. */
+  get ownsStorage(): boolean {
+    return this.shared !== null && this.shared.refs === 1;
+  }
+
   get ndim(): number {
     return this.shape.length;
   }

@@ -44,4 +44,31 @@ describe('adam kernel', () => {
       });
     }
   });
+
+  it('in place: the same values written into the given storages, with twice as many parameters per dispatch', async () => {
+    const gpu = await webgpu();
+    const sizes = [1, 255, 257, 1025, 3, 64, 100];
+    const inputs = sizes.map((n, k) => [
+      randomValues(n, 10 * k + 1),
+      randomValues(n, 10 * k + 2),
+      randomValues(n, 10 * k + 3),
+      Float32Array.from(randomValues(n, 10 * k + 4), (x) => x * x),
+    ]);
+    const upload = (b: typeof gpu | typeof reference) => [0, 1, 2, 3].map((j) => inputs.map((t) => b.upload(t[j])));
+    const [p, g, m, v] = upload(gpu);
+    const before = gpu.rt.counters.dispatches;
+    gpu.adamInPlace(p, g, m, v, hyper);
+    const perDispatch = Math.min(4, Math.floor(gpu.rt.info.limits.maxStorageBuffersPerShaderStage / 4));
+    expect(gpu.rt.counters.dispatches - before).toBe(Math.ceil(sizes.length / Math.max(1, perDispatch)));
+    const expected = reference.adam(...(upload(reference) as [Storage[], Storage[], Storage[], Storage[]]), hyper);
+    for (const [key, actual] of [
+      ['params', p],
+      ['ms', m],
+      ['vs', v],
+    ] as const) {
+      const e = await Promise.all(expected[key].map((x) => reference.read(x)));
+      const a = await Promise.all(actual.map((x) => gpu.read(x)));
+      sizes.forEach((_, k) => expectClose(a[k], e[k], 1e-5, 1e-6, `${key}[${k}] in place`));
+    }
+  });
 });

@@ -189,6 +189,29 @@ describe('optimisers match a float64 reference over 10 steps', () => {
     }
   });
 
+  it('Adam writes a parameter in place when it alone holds its storage, and keeps a copy_ of it unchanged', async () => {
+    const expected = referenceAdam([...start], grads, 1e-2, 0.5, 0.999, 1e-8, 0.01);
+    for (const [, device] of devices()) {
+      await withDevice(device, async () => {
+        const [alone, copied] = [tensor(start, [n]).requiresGrad_(), tensor(start, [n]).requiresGrad_()];
+        const snapshot = tensor(new Array(n).fill(0), [n]).copy_(copied); // shares copied's storage
+        const opt = new Adam([alone, copied], { lr: 1e-2, betas: [0.5, 0.999], weightDecay: 0.01 });
+        const storage = alone.storage;
+        for (const g of grads) {
+          alone.grad = tensor(g, [n]);
+          copied.grad = tensor(g, [n]);
+          opt.step();
+          opt.zeroGrad();
+        }
+        expect(alone.storage).toBe(storage);
+        expect(copied.storage).not.toBe(snapshot.storage);
+        expectClose(await alone.data(), expected, 1e-5, 1e-6, 'in place');
+        expectClose(await copied.data(), expected, 1e-5, 1e-6, 'with new storages');
+        expectClose(await snapshot.data(), start, 0, 0, 'the copy_ keeps its values');
+      });
+    }
+  });
+
   it('SGD with momentum, dampening and weight decay; and Nesterov', async () => {
     const expected = referenceSgd([...start], grads, 0.1, 0.9, 0.1, 1e-3, false);
     const nesterov = referenceSgd([...start], grads, 0.1, 0.9, 0, 0, true);

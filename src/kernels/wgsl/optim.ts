@@ -4,33 +4,43 @@ import type { AdamParams, SgdParams } from '../../tensor/backend.ts';
 import { grid1d, type GpuRuntime, type GpuStorage, type KernelSource } from '../runtime.ts';
 import { cached, perElementMain, preamble, WG } from './common.ts';
 
-/** Parameters one Adam dispatch updates at most: each takes 7 storage bindings, and the table below has room for 4. */
+/** Parameters one Adam dispatch updates at most (the uniform table below has room for 4). */
 const ADAM_MAX_PER_DISPATCH = 4;
+/** Storage bindings per parameter: its value, gradient and two states, and new storages for three of them. */
+const BINDINGS = { copy: 7, inPlace: 4 };
 
 /**
  * Adam over `count` parameters: each owns a run of consecutive workgroups (its first workgroup and size in the
  * uniform table), so the branch on the parameter is the same for a whole workgroup.
  */
-const adamKernel = cached((countText: string): KernelSource => {
+const adamKernel = cached((key: string): KernelSource => {
+  const [countText, mode] = key.split('|');
   const count = Number(countText);
-  const names = ['param', 'grad', 'm_in', 'v_in', 'param_out', 'm_out', 'v_out'];
+  const inPlace = mode === 'inPlace';
+  // In place, param, m_in and v_in are read and written (the *_out names alias them).
+  const names = inPlace
+    ? ['param', 'grad', 'm_in', 'v_in']
+    : ['param', 'grad', 'm_in', 'v_in', 'param_out', 'm_out', 'v_out'];
+  const written = (name: string) => name.endsWith('_out') || (inPlace && name !== 'grad');
   const bindings = Array.from({ length: count }, (_, k) =>
     names.map(
       (name, j) =>
-        `@group(0) @binding(${7 * k + j}) var<storage, ${j < 4 ? 'read' : 'read_write'}> ${name}${k}: array<f32>;`,
+        `@group(0) @binding(${names.length * k + j}) var<storage, ${written(name) ? 'read_write' : 'read'}> ${name}${k}: array<f32>;`,
     ),
   ).flat();
+  const out = (name: string, k: number) =>
+    inPlace ? `${name === 'param' ? 'param' : `${name}_in`}${k}` : `${name}_out${k}`;
   const update = (k: number) => `
     let p = param${k}[i];
     let g = grad${k}[i] + params.weight_decay * p;
     let m = params.beta1 * m_in${k}[i] + (1.0 - params.beta1) * g;
     let v = params.beta2 * v_in${k}[i] + (1.0 - params.beta2) * g * g;
-    m_out${k}[i] = m;
-    v_out${k}[i] = v;
-    param_out${k}[i] = p - params.lr * (m / params.bias_correction1) / (sqrt(v / params.bias_correction2) + params.eps);`;
+    ${out('m', k)}[i] = m;
+    ${out('v', k)}[i] = v;
+    ${out('param', k)}[i] = p - params.lr * (m / params.bias_correction1) / (sqrt(v / params.bias_correction2) + params.eps);`;
   return {
     name: 'adam',
-    key: `adam:${count}`,
+    key: `adam:${key}`,
     source: () => /* wgsl */ `
 ${preamble}
 struct Params {
@@ -40,7 +50,7 @@ struct Params {
   sizes: vec4<u32>, starts: vec4<u32>,
 }
 ${bindings.join('\n')}
-@group(0) @binding(${7 * count}) var<uniform> params: Params;
+@group(0) @binding(${names.length * count}) var<uniform> params: Params;
 
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -60,43 +70,35 @@ ${Array.from({ length: count }, (_, k) => `    case ${k === count - 1 ? 'default
 });
 
 /**
- * Adam on every parameter, as many per dispatch as the adapter's storage bindings allow (7 each; 2 on lavapipe's 16,
- * 1 where an adapter gives WebGPU's minimum of 8): one dispatch per parameter cost 37 a CAVGA step.
+ * Adam's dispatches over every parameter, as many per dispatch as the adapter's storage bindings allow (1 where an
+ * adapter has WebGPU's minimum of 8; on lavapipe's 16, 2 with new storages and 4 in place): one dispatch per parameter
+ * cost 37 a CAVGA step. `outputs(k)` gives parameter k's output bindings (none in place).
  */
-export function adam(
+function adamDispatches(
   rt: GpuRuntime,
-  params: GpuStorage[],
-  grads: GpuStorage[],
-  ms: GpuStorage[],
-  vs: GpuStorage[],
+  mode: keyof typeof BINDINGS,
+  inputs: { params: GpuStorage[]; grads: GpuStorage[]; ms: GpuStorage[]; vs: GpuStorage[] },
   p: AdamParams,
-) {
-  const perDispatch = Math.max(
-    1,
-    Math.min(ADAM_MAX_PER_DISPATCH, Math.floor((rt.info.limits.maxStorageBuffersPerShaderStage ?? 8) / 7)),
-  );
-  const out = { params: [] as GpuStorage[], ms: [] as GpuStorage[], vs: [] as GpuStorage[] };
-  for (let first = 0; first < params.length; first += perDispatch) {
-    const ks = params.slice(first, first + perDispatch).map((_, j) => first + j);
+  outputs: (k: number) => Record<string, GpuStorage>,
+): void {
+  const limit = rt.info.limits.maxStorageBuffersPerShaderStage ?? 8;
+  const perDispatch = Math.max(1, Math.min(ADAM_MAX_PER_DISPATCH, Math.floor(limit / BINDINGS[mode])));
+  for (let first = 0; first < inputs.params.length; first += perDispatch) {
+    const ks = inputs.params.slice(first, first + perDispatch).map((_, j) => first + j);
     const bindings: Record<string, GpuStorage> = {};
     const sizes = [0, 0, 0, 0];
     const starts = [0, 0, 0, 0];
     let groups = 0;
     ks.forEach((k, j) => {
-      const n = params[k].size;
-      const [param, m, v] = [rt.alloc(n, 'adam'), rt.alloc(n, 'adam'), rt.alloc(n, 'adam')];
-      out.params.push(param);
-      out.ms.push(m);
-      out.vs.push(v);
-      Object.assign(bindings, {
-        [`param${j}`]: params[k],
-        [`grad${j}`]: grads[k],
-        [`m_in${j}`]: ms[k],
-        [`v_in${j}`]: vs[k],
-        [`param_out${j}`]: param,
-        [`m_out${j}`]: m,
-        [`v_out${j}`]: v,
-      });
+      const n = inputs.params[k].size;
+      const named: Record<string, GpuStorage> = {
+        param: inputs.params[k],
+        grad: inputs.grads[k],
+        m_in: inputs.ms[k],
+        v_in: inputs.vs[k],
+        ...outputs(k),
+      };
+      for (const [name, s] of Object.entries(named)) bindings[`${name}${j}`] = s;
       sizes[j] = n;
       starts[j] = groups;
       groups += Math.ceil(n / WG);
@@ -113,9 +115,37 @@ export function adam(
       sizes,
       starts,
     };
-    rt.dispatch(adamKernel(String(ks.length)), bindings, uniforms, grid1d(groups, 1));
+    rt.dispatch(adamKernel(`${ks.length}|${mode}`), bindings, uniforms, grid1d(groups, 1));
   }
+}
+
+export function adam(
+  rt: GpuRuntime,
+  params: GpuStorage[],
+  grads: GpuStorage[],
+  ms: GpuStorage[],
+  vs: GpuStorage[],
+  p: AdamParams,
+) {
+  const fresh = (s: GpuStorage[]) => s.map((x) => rt.alloc(x.size, 'adam'));
+  const out = { params: fresh(params), ms: fresh(ms), vs: fresh(vs) };
+  adamDispatches(rt, 'copy', { params, grads, ms, vs }, p, (k) => ({
+    param_out: out.params[k],
+    m_out: out.ms[k],
+    v_out: out.vs[k],
+  }));
   return out;
+}
+
+export function adamInPlace(
+  rt: GpuRuntime,
+  params: GpuStorage[],
+  grads: GpuStorage[],
+  ms: GpuStorage[],
+  vs: GpuStorage[],
+  p: AdamParams,
+): void {
+  adamDispatches(rt, 'inPlace', { params, grads, ms, vs }, p, () => ({}));
 }
 
 const sgdKernel: KernelSource = {

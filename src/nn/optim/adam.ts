@@ -38,16 +38,24 @@ export class Adam extends Optimizer<AdamOptions> {
         const withGrad = params.filter((p) => p.grad);
         for (const backend of new Set(withGrad.map((p) => p.backend))) {
           const group = withGrad.filter((p) => p.backend === backend);
-          const ms = group.map((p) => this.slot(p, 'exp_avg', () => zerosLike(p)));
-          const vs = group.map((p) => this.slot(p, 'exp_avg_sq', () => zerosLike(p)));
+          const m = (p: Tensor) => this.slot(p, 'exp_avg', () => zerosLike(p));
+          const v = (p: Tensor) => this.slot(p, 'exp_avg_sq', () => zerosLike(p));
           const storages = (ts: Tensor[]) => ts.map((t) => t.storage);
-          const grads = group.map((p) => p.grad!.storage);
-          const out = backend.adam(storages(group), grads, storages(ms), storages(vs), hyper);
-          group.forEach((p, k) => {
-            replaceValues(p, out.params[k]);
-            this.setSlot(p, 'exp_avg', new Tensor(out.ms[k], p.shape));
-            this.setSlot(p, 'exp_avg_sq', new Tensor(out.vs[k], p.shape));
-          });
+          const args = (ps: Tensor[]) =>
+            [storages(ps), ps.map((p) => p.grad!.storage), storages(ps.map(m)), storages(ps.map(v)), hyper] as const;
+          // In place where nothing else holds a parameter's or its state's storage (no view, no copy_): the buffers
+          // then stay the same from step to step. Otherwise new storages, so a copy keeps its values.
+          const alone = group.filter((p) => p.ownsStorage && m(p).ownsStorage && v(p).ownsStorage);
+          const shared = group.filter((p) => !alone.includes(p));
+          if (alone.length) backend.adamInPlace(...args(alone));
+          if (shared.length) {
+            const out = backend.adam(...args(shared));
+            shared.forEach((p, k) => {
+              replaceValues(p, out.params[k]);
+              this.setSlot(p, 'exp_avg', new Tensor(out.ms[k], p.shape));
+              this.setSlot(p, 'exp_avg_sq', new Tensor(out.vs[k], p.shape));
+            });
+          }
         }
       }
     });
