@@ -4,37 +4,19 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Storage } from '../../src/tensor/backend.ts';
-import { expectClose, randomValues, reference, webgpu } from '../helpers/backends.ts';
+import { adamHyper as hyper, adamInputs } from '../helpers/adam-inputs.ts';
+import { expectClose, reference, webgpu } from '../helpers/backends.ts';
 
-const hyper = {
-  lr: 0.01,
-  beta1: 0.9,
-  beta2: 0.999,
-  eps: 1e-8,
-  weightDecay: 0.01,
-  biasCorrection1: 1 - 0.9 ** 3,
-  biasCorrection2: 1 - 0.999 ** 3,
-};
+const sizes = [1, 255, 257, 1025, 3, 64, 100];
 
 describe('adam kernel', () => {
   it('7 parameters of sizes 1 to 1025 in packed dispatches match float64, in order, with one dispatch per pack', async () => {
     const gpu = await webgpu();
-    const sizes = [1, 255, 257, 1025, 3, 64, 100];
-    const inputs = sizes.map((n, k) => [
-      randomValues(n, 10 * k + 1),
-      randomValues(n, 10 * k + 2),
-      randomValues(n, 10 * k + 3),
-      Float32Array.from(randomValues(n, 10 * k + 4), (x) => x * x),
-    ]);
-    const run = (b: typeof gpu | typeof reference) => {
-      const up = (j: number) => inputs.map((t) => b.upload(t[j]));
-      return b.adam(up(0), up(1), up(2), up(3), hyper);
-    };
     const before = gpu.rt.counters.dispatches;
-    const actual = run(gpu);
+    const actual = gpu.adam(...adamInputs(gpu, sizes), hyper);
     const perDispatch = Math.min(4, Math.floor(gpu.rt.info.limits.maxStorageBuffersPerShaderStage / 7));
     expect(gpu.rt.counters.dispatches - before).toBe(Math.ceil(sizes.length / Math.max(1, perDispatch)));
-    const expected = run(reference);
+    const expected = reference.adam(...adamInputs(reference, sizes), hyper);
     const read = (b: typeof gpu | typeof reference, s: Storage[]) => Promise.all(s.map((x) => b.read(x)));
     for (const key of ['params', 'ms', 'vs'] as const) {
       const [a, e] = [await read(gpu, actual[key]), await read(reference, expected[key])];
@@ -47,20 +29,12 @@ describe('adam kernel', () => {
 
   it('in place: the same values written into the given storages, with twice as many parameters per dispatch', async () => {
     const gpu = await webgpu();
-    const sizes = [1, 255, 257, 1025, 3, 64, 100];
-    const inputs = sizes.map((n, k) => [
-      randomValues(n, 10 * k + 1),
-      randomValues(n, 10 * k + 2),
-      randomValues(n, 10 * k + 3),
-      Float32Array.from(randomValues(n, 10 * k + 4), (x) => x * x),
-    ]);
-    const upload = (b: typeof gpu | typeof reference) => [0, 1, 2, 3].map((j) => inputs.map((t) => b.upload(t[j])));
-    const [p, g, m, v] = upload(gpu);
+    const [p, g, m, v] = adamInputs(gpu, sizes);
     const before = gpu.rt.counters.dispatches;
     gpu.adamInPlace(p, g, m, v, hyper);
     const perDispatch = Math.min(4, Math.floor(gpu.rt.info.limits.maxStorageBuffersPerShaderStage / 4));
     expect(gpu.rt.counters.dispatches - before).toBe(Math.ceil(sizes.length / Math.max(1, perDispatch)));
-    const expected = reference.adam(...(upload(reference) as [Storage[], Storage[], Storage[], Storage[]]), hyper);
+    const expected = reference.adam(...adamInputs(reference, sizes), hyper);
     for (const [key, actual] of [
       ['params', p],
       ['ms', m],

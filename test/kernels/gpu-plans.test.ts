@@ -12,6 +12,7 @@ import { tensor } from '../../src/tensor/creation.ts';
 import { tidy } from '../../src/tensor/memory.ts';
 import type { Conv2dParams, Storage } from '../../src/tensor/backend.ts';
 import type { WebGPUBackend } from '../../src/kernels/webgpu-backend.ts';
+import { adamHyper, adamInputs } from '../helpers/adam-inputs.ts';
 import { compareBackends, expectClose, randomValues, reference, webgpu } from '../helpers/backends.ts';
 
 let gpu: WebGPUBackend;
@@ -91,30 +92,15 @@ describe('GPU adapter plans, on the CPU adapter', () => {
 
   it('Adam, new storages and in place, matches float64 with 1 and 2 parameters per dispatch', async () => {
     const sizes = [300, 1, 1025];
-    const hyper = {
-      lr: 0.01,
-      beta1: 0.9,
-      beta2: 0.999,
-      eps: 1e-8,
-      weightDecay: 0.01,
-      biasCorrection1: 1 - 0.9 ** 3,
-      biasCorrection2: 1 - 0.999 ** 3,
-    };
-    const inputs = (b: typeof gpu | typeof reference) =>
-      [0, 1, 2, 3].map((j) =>
-        sizes.map((n, k) => b.upload(Float32Array.from(randomValues(n, 10 * k + j), (v) => (j === 3 ? v * v : v)))),
-      );
-    const expected = reference.adam(...(inputs(reference) as [Storage[], Storage[], Storage[], Storage[]]), hyper);
+    const expected = reference.adam(...adamInputs(reference, sizes), adamHyper);
     const want = await Promise.all(expected.params.map((s) => reference.read(s)));
     const before = gpu.rt.counters.dispatches;
-    const copied = gpu.adam(...(inputs(gpu) as [Storage[], Storage[], Storage[], Storage[]]), hyper);
-    const [ps, gs, ms, vs] = inputs(gpu);
-    gpu.adamInPlace(ps, gs, ms, vs, hyper);
+    const copied = gpu.adam(...adamInputs(gpu, sizes), adamHyper);
+    const [ps, gs, ms, vs] = adamInputs(gpu, sizes);
+    gpu.adamInPlace(ps, gs, ms, vs, adamHyper);
     expect(gpu.rt.counters.dispatches - before).toBe(3 + 2);
-    const [a, b] = [
-      await Promise.all(copied.params.map((s) => gpu.read(s))),
-      await Promise.all(ps.map((s) => gpu.read(s))),
-    ];
+    const read = (s: Storage[]) => Promise.all(s.map((x) => gpu.read(x)));
+    const [a, b] = [await read(copied.params), await read(ps)];
     sizes.forEach((_, k) => {
       expectClose(a[k], want[k], 1e-5, 1e-6, `adam ${k}`);
       expectClose(b[k], want[k], 1e-5, 1e-6, `adam in place ${k}`);
