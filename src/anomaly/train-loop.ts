@@ -1,6 +1,7 @@
 // The training loop of detectors that learn by steps (CAVGA, the autoencoders): deterministic batches, one readback per
-// step for the logged losses (overlapping the next step's recording), periodic checkpoints, a clean stop on request (Ctrl-C, SIGTERM) and on a non-finite loss.
-// The same seed and adapter give the same run whether or not it was interrupted and resumed.
+// step for the logged losses (overlapping the next step's recording), periodic checkpoints, a clean stop on request
+// (Ctrl-C, SIGTERM) and on a non-finite loss. The same seed and adapter give the same run whether or not it was
+// interrupted and resumed.
 
 import { readAll, type Tensor } from '../tensor/tensor.ts';
 import type { Batch, TrainingData } from './batch.ts';

@@ -58,7 +58,7 @@ export class CommandBatch {
     if (this.ops.length >= SUBMIT_EVERY) this.flush();
   }
 
-  /** Records a buffer-to-buffer copy (to `targetOffset` bytes in) after the work recorded so far; `op` names it in errors. */
+  /** Records a buffer-to-buffer copy (to `targetOffset` bytes in) after the recorded work; `op` names it in errors. */
   copy(source: GPUBuffer, target: GPUBuffer, bytes: number, op: string, targetOffset = 0): void {
     const encoder = this.open();
     this.endPass();
