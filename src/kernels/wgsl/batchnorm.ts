@@ -160,7 +160,7 @@ const channelThreadKernel = cached((key: string): KernelSource => {
   // variant: the statistics' affine inputs ('w', 'b'), or 'act' for backward sums through a leaky ReLU.
   const [name, variant] = key.split('|');
   const stats = name === 'batch_norm_stats';
-  const outputs = affineOutputs(variant, 3);
+  const outputs = affineOutputs(stats ? variant : '', 3); // the statistics' outputs; the sums use none of them
   const bindings = stats
     ? '@group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;\n' +
       '@group(0) @binding(1) var<storage, read_write> mean: array<f32>;\n' +
