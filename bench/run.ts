@@ -10,12 +10,15 @@ import { describeMachine, machineText } from './machine.ts';
 import { measure, type Plan } from './measure.ts';
 import { writeRecord } from './record.ts';
 import { summarize, summaryText, table, toRow, type Row } from './report.ts';
-import { runStepBench } from './step.ts';
+import { runStepBench, stepSizesNamed } from './step.ts';
 
 const USAGE = [
   'usage: npm run bench [-- --quick] [-- --filter TEXT]  (TEXT: a substring of case names, e.g. "grad-weight")',
   '       npm run bench -- --step [--quick] [--filter NAME] [--no-torch]  (NAME: default, paper or small)',
 ].join('\n');
+
+/** Bad arguments: reported in one line with the usage, without a stack trace. */
+class UsageError extends Error {}
 
 interface Args {
   quick: boolean;
@@ -31,15 +34,19 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--step') args.step = true;
     else if (argv[i] === '--no-torch') args.torch = false;
     else if (argv[i] === '--filter' && i + 1 < argv.length) args.filter = argv[++i];
-    else throw new Error(`unknown argument '${argv[i]}'\n${USAGE}`);
+    else throw new UsageError(`unknown argument '${argv[i]}'\n${USAGE}`);
   }
-  if (!args.torch && !args.step) throw new Error(`--no-torch applies to --step only\n${USAGE}`);
+  if (!args.torch && !args.step) throw new UsageError(`--no-torch applies to --step only\n${USAGE}`);
   return args;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (args.step) return runStepBench(args);
+  if (args.step) {
+    if (!stepSizesNamed(args.filter).length)
+      throw new UsageError(`--filter: no step size is named like '${args.filter}'\n${USAGE}`);
+    return runStepBench(args);
+  }
   const { quick, filter } = args;
   // Quick: one warm-up (the checked one) and up to 3 timed runs, fewer for the slowest cases (tfjs's weight gradient of
   // R.layer4 takes 8 s a run), so the whole list fits in 3 minutes on 2 CPU cores even with other work running.
@@ -48,7 +55,7 @@ async function main(): Promise<void> {
     ? `up to ${plan.runs} timed runs (fewer once a case's timed runs pass ${plan.budgetMs / 1000} s)`
     : `${plan.runs} timed runs`;
   const cases = allCases().filter((c) => !filter || c.name.includes(filter));
-  if (!cases.length) throw new Error(`no case name contains '${filter}'`);
+  if (!cases.length) throw new UsageError(`--filter: no case name contains '${filter}'\n${USAGE}`);
 
   // The adapter is a CPU driver here: other processes on the machine slow both engines unevenly, so the record keeps the
   // load average from before and after the run.
@@ -98,7 +105,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (e: unknown) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    console.error(e instanceof UsageError ? e.message : e instanceof Error ? (e.stack ?? e.message) : e);
     process.exit(1);
   },
 );

@@ -16,7 +16,7 @@ import { lcgValues } from '../src/tensor/lcg.ts';
 import { describeMachine, machineText } from './machine.ts';
 import { median } from './measure.ts';
 import { writeRecord } from './record.ts';
-import { findTorch, torchStepTimes, type TorchTimes } from './torch-step.ts';
+import { findTorch, TorchLauncher, torchStepTimes, type TorchTimes } from './torch-step.ts';
 
 export interface StepSize {
   name: string;
@@ -129,12 +129,12 @@ export interface StepPlan {
 export const stepPlan = (size: StepSize, quick: boolean): StepPlan =>
   quick ? { rounds: 2, steps: Math.max(1, Math.floor(size.steps / 3)) } : { rounds: 3, steps: size.steps };
 
-/** Times one size (PyTorch too when `python` is given), then profiles one step. */
+/** Times one size (PyTorch too when a `launcher` is given), then profiles one step. */
 export async function measureSize(
   gpu: WebGPUBackend,
   size: StepSize,
   { rounds, steps }: StepPlan,
-  python: string | null,
+  launcher: TorchLauncher | null,
 ): Promise<StepRow> {
   // The issue's step, with the discriminator (w_adv 0.001, as bench/torch_cavga.py runs it), pinned here so that a
   // change of cavga train's defaults (v2's drop the discriminator) does not change what the two sides time.
@@ -161,7 +161,7 @@ export async function measureSize(
     const order = round % 2 === 0 ? ['ours', 'torch'] : ['torch', 'ours'];
     for (const engine of order) {
       if (engine === 'ours') ours.push(...(await runSteps(trainer, data, size, steps)));
-      else if (python) torch.push(await torchStepTimes(python, size, steps, WARMUP, TORCH_THREADS));
+      else if (launcher) torch.push(await torchStepTimes(launcher, size, steps, WARMUP, TORCH_THREADS));
     }
     console.error(
       `  ${size.name} round ${round + 1}/${rounds}: ours ${median(ours).toFixed(0)} ms${torch.length ? `, PyTorch ${median(torch.flatMap((t) => t.ms)).toFixed(0)} ms` : ''}`,
@@ -239,22 +239,27 @@ export function profileTable(p: StepRow['profile'], top = 20): string {
   return markdownTable(['kernel', 'dispatches', 'ms', 'share', 'ms/dispatch'], rows, [false, true, true, true, true]);
 }
 
+/** The sizes whose name contains `filter` (all without one). */
+export const stepSizesNamed = (filter: string | null): StepSize[] =>
+  STEP_SIZES.filter((s) => !filter || s.name.includes(filter));
+
 export async function runStepBench(options: StepOptions): Promise<void> {
-  const sizes = STEP_SIZES.filter((s) => !options.filter || s.name.includes(options.filter));
+  const sizes = stepSizesNamed(options.filter);
   if (!sizes.length)
     throw new Error(`no step size is named like '${options.filter}' (${STEP_SIZES.map((s) => s.name).join(', ')})`);
   const found = options.torch ? findTorch() : { missing: 'skipped (--no-torch)' };
-  const python = 'python' in found ? found.python : null;
+  const launcher = 'python' in found ? new TorchLauncher(found.python) : null; // before init() lowers this process
   const torchMissing = 'missing' in found ? found.missing : null;
   // Unquantised timestamps: Dawn rounds them to 2^16 ns by default, coarser than many of the step's kernels.
-  const gpu = await init({ dawnOptions: ['disable-dawn-features=timestamp_quantization'] });
+  const gpu = await init({ dawnOptions: ['disable-dawn-features=timestamp_quantization'], lowerHostPriority: true });
   const machine = describeMachine();
   const loadBefore = os.loadavg()[0];
   console.error(`step benchmark, ${sizes.length} sizes; ${machineText(machine)}`);
   if (torchMissing) console.error(`PyTorch's side does not run: ${torchMissing}`);
   const started = performance.now();
   const rows: StepRow[] = [];
-  for (const size of sizes) rows.push(await measureSize(gpu, size, stepPlan(size, options.quick), python));
+  for (const size of sizes) rows.push(await measureSize(gpu, size, stepPlan(size, options.quick), launcher));
+  launcher?.close();
   const seconds = (performance.now() - started) / 1000;
   const load = { before: loadBefore, after: os.loadavg()[0], cpus: os.cpus().length };
 

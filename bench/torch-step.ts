@@ -2,7 +2,7 @@
 // same CAVGA-Du step on the CPU. Its contract: `time --image-size S --width W --latent-channels C --batch B --steps N
 // --warmup K --threads T` prints one JSON line {"ms": [per-step ms], "torch": version, "threads": T} on stdout.
 
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { findTorchPython, torchScript } from './torch-python.ts';
 
 export interface TorchSize {
@@ -24,9 +24,56 @@ export function findTorch(): { python: string } | { missing: string } {
   return 'python' in found ? { python: found.python } : { missing: found.reason };
 }
 
+interface Ran {
+  error: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+// The launcher's source: it runs one program per message and sends back what the program printed.
+const LAUNCHER = `
+const { execFile } = require('node:child_process');
+process.on('message', ({ file, args }) =>
+  execFile(file, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) =>
+    process.send({ error: error ? error.message : null, stdout, stderr })));
+`;
+
+/**
+ * Starts PyTorch's processes at the priority this process started with. The step benchmark lowers its own threads
+ * (`init({ lowerHostPriority })`), and a child takes the priority of the thread that starts it, so PyTorch's processes
+ * are started by a launcher process created before that.
+ */
+export class TorchLauncher {
+  private readonly launcher = spawn(process.execPath, ['-e', LAUNCHER], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+
+  constructor(readonly python: string) {
+    this.launcher.unref();
+    this.launcher.channel?.unref();
+  }
+
+  /** Runs python with `args`; one run at a time. */
+  run(args: string[]): Promise<Ran> {
+    return new Promise((resolve, reject) => {
+      this.launcher.channel?.ref();
+      this.launcher.once('message', (ran) => {
+        this.launcher.channel?.unref();
+        resolve(ran as Ran);
+      });
+      this.launcher.once('error', reject);
+      this.launcher.send({ file: this.python, args });
+    });
+  }
+
+  close(): void {
+    this.launcher.disconnect();
+  }
+}
+
 /** Runs `steps` timed steps (after `warmup` untimed ones) in a new PyTorch process. */
-export function torchStepTimes(
-  python: string,
+export async function torchStepTimes(
+  launcher: TorchLauncher,
   size: TorchSize,
   steps: number,
   warmup: number,
@@ -39,18 +86,16 @@ export function torchStepTimes(
     ...['--latent-channels', String(size.latentChannels), '--batch', String(size.batch)],
     ...['--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads)],
   ];
-  return new Promise((resolve, reject) => {
-    execFile(python, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error)
-        return reject(new Error(`${python} bench/torch_cavga.py time failed: ${stderr.trim() || error.message}`));
-      const line = stdout.trim().split('\n').pop() ?? '';
-      try {
-        const parsed = JSON.parse(line) as TorchTimes;
-        if (!Array.isArray(parsed.ms) || parsed.ms.length !== steps) throw new Error(`expected ${steps} times`);
-        resolve(parsed);
-      } catch (e) {
-        reject(new Error(`bench/torch_cavga.py time printed '${line}', not its JSON line (${(e as Error).message})`));
-      }
+  const { error, stdout, stderr } = await launcher.run(args);
+  if (error) throw new Error(`${launcher.python} bench/torch_cavga.py time failed: ${stderr.trim() || error}`);
+  const line = stdout.trim().split('\n').pop() ?? '';
+  try {
+    const parsed = JSON.parse(line) as TorchTimes;
+    if (!Array.isArray(parsed.ms) || parsed.ms.length !== steps) throw new Error(`expected ${steps} times`);
+    return parsed;
+  } catch (e) {
+    throw new Error(`bench/torch_cavga.py time printed '${line}', not its JSON line (${(e as Error).message})`, {
+      cause: e,
     });
-  });
+  }
 }

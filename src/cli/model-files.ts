@@ -62,6 +62,6 @@ export async function loadDetector(
     throw new DataError(`${path}: its metadata 'data' is not JSON (${(e as Error).message})`);
   }
   const { init } = await import('../devices.ts');
-  await init();
+  await init({ lowerHostPriority: true });
   return { ...detectorFromCheckpoint(decoded, path), trainedOn };
 }

@@ -289,7 +289,7 @@ export async function train(argv: string[]): Promise<number> {
   await writeOutput(configPath, JSON.stringify(config, null, 2));
 
   const { init } = await import('../devices.ts');
-  const gpu = await init();
+  const gpu = await init({ lowerHostPriority: true });
   log(`adapter: ${gpu.rt.info.description || gpu.rt.info.vendor}`);
   const signals = stopSignals(log);
   const evaluations: CategoryEvaluation[] = [];

@@ -3,12 +3,20 @@
 // Dawn's `create()` object must stay referenced while any device is in use: if the garbage collector takes it, the process
 // segfaults. It lives in `dawnInstance` below for the life of the process (and `releaseWebGPU()` lets a CLI exit).
 
+import { lowerHostThreads, processThreads } from './runtime/host-priority.ts';
+
 export interface WebGPUOptions {
   powerPreference?: GPUPowerPreference;
   /** Ask for the fallback (CPU) adapter even when a GPU exists. */
   forceFallbackAdapter?: boolean;
   /** Dawn toggles and options for `create()` in Node, e.g. ['backend=vulkan']. */
   dawnOptions?: string[];
+  /**
+   * On a CPU (fallback) adapter in Node on Linux: lower the threads this process had before WebGPU started (the
+   * JavaScript thread, V8's and libuv's helpers) to the lowest priority, so the adapter's threads get the cores first
+   * (runtime/host-priority.ts). It lasts for the life of the process; the CLI and the step benchmark ask for it.
+   */
+  lowerHostPriority?: boolean;
 }
 
 export interface AdapterDescription {
@@ -29,6 +37,8 @@ export interface AcquiredDevice {
 }
 
 let dawnInstance: GPU | null = null;
+/** The threads this process had before Dawn's instance started its own (Node on Linux, else null): the host's. */
+let hostThreads: Set<number> | null = null;
 let acquired: Promise<AcquiredDevice> | null = null;
 
 // Node 21+ defines a global navigator without gpu, so Node is recognised by process.versions; a navigator.gpu set by the
@@ -56,6 +66,7 @@ async function gpuEntryPoint(options: WebGPUOptions): Promise<GPU> {
     const moduleName = 'webgpu';
     const dawn = (await import(/* @vite-ignore */ moduleName)) as { create: (o: string[]) => GPU; globals: object };
     Object.assign(globalThis, dawn.globals); // GPUBufferUsage, GPUMapMode, ...
+    hostThreads = await processThreads();
     dawnInstance = dawn.create(options.dawnOptions ?? []);
   }
   return dawnInstance;
@@ -109,7 +120,9 @@ async function acquire(options: WebGPUOptions): Promise<AcquiredDevice> {
   const optional = ['timestamp-query', 'subgroups'] as GPUFeatureName[];
   const requiredFeatures = optional.filter((feature) => adapter.features.has(feature));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'cavga-webgpu' });
-  return { device, adapter, info: describe(adapter) };
+  const info = describe(adapter);
+  if (options.lowerHostPriority && info.isFallbackAdapter && hostThreads) await lowerHostThreads(hostThreads);
+  return { device, adapter, info };
 }
 
 /** The process's device, acquired on first call; later calls return the same one (options apply to the first call). */

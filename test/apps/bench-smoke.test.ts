@@ -1,12 +1,13 @@
 // The benchmark's plumbing: its case list builds, tiny versions of the cases whose layouts differ between the engines
 // (convolutions, transposed convolution, batch norm with tfjs's gradients) run on both and agree, and the step bench
-// times and profiles a tiny training step.
+// times and profiles a tiny training step, and its launcher runs programs one after another.
 
 import { describe, expect, it } from 'vitest';
 import { allCases, batchNormCases, convCases, convTransposeCase } from '../../bench/cases.ts';
 import { startEngines } from '../../bench/engines.ts';
 import { CHECK_TOLERANCE, measure } from '../../bench/measure.ts';
 import { STEP_SIZES, measureSize } from '../../bench/step.ts';
+import { TorchLauncher } from '../../bench/torch-step.ts';
 import { init } from '../../src/index.ts';
 
 describe('bench', () => {
@@ -50,5 +51,20 @@ describe('step bench', () => {
     expect(row.profile.kernels.reduce((n, k) => n + k.dispatches, 0)).toBe(row.ours.dispatches);
     expect(row.profile.kernels.map((k) => k.name)).toEqual(expect.arrayContaining(['conv2d_gemm', 'adam']));
     expect(row.ours.submits).toBeGreaterThan(0);
+  });
+});
+
+describe("PyTorch's launcher", () => {
+  it('runs programs one at a time and reports their output and failures', async () => {
+    const launcher = new TorchLauncher(process.execPath); // any program: node stands in for python
+    const first = await launcher.run(['-e', 'console.log(6 * 7); console.error("note")']);
+    expect(first).toEqual({ error: null, stdout: '42\n', stderr: 'note\n' });
+    const failed = await launcher.run(['-e', 'process.exit(3)']);
+    expect(failed.error).toMatch(/Command failed/);
+    // Started by the launcher (a process created with the launcher), not by this process.
+    const parent = Number((await launcher.run(['-e', 'console.log(process.ppid)'])).stdout);
+    expect(parent).toBeGreaterThan(0);
+    expect(parent).not.toBe(process.pid);
+    launcher.close();
   });
 });
