@@ -130,6 +130,10 @@ const geometries: [string, Conv2dParams][] = [
     'subgroup loads, 9 -> 21 channels, 4x4 stride 2 on 17x19',
     conv({ n: 2, cIn: 9, h: 17, w: 19, cOut: 21, k: [4, 4], stride: [2, 2], pad: [1, 1] }),
   ],
+  // A 3x3 kernel's weight gradient gives each invocation 9 columns (conv2d-grad-weight.ts): CAVGA's latent 3x3 on 4x4
+  // maps (576 columns, whole workgroups, no partial sums), and 40 channels, whose 360 columns leave lanes idle.
+  ['3x3 on 4x4 maps, 64 -> 64 channels', conv({ n: 16, cIn: 64, h: 4, w: 4, cOut: 64, k: [3, 3], pad: [1, 1] })],
+  ['3x3, 40 -> 19 channels, 6x5', conv({ n: 3, cIn: 40, h: 6, w: 5, cOut: 19, k: [3, 3], pad: [1, 1] })],
   [
     'batch 16, 64 -> 128 channels, 32x32, 3x3 pad 1',
     conv({ n: 16, cIn: 64, h: 32, w: 32, cOut: 128, k: [3, 3], pad: [1, 1] }),

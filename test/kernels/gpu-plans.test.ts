@@ -75,6 +75,13 @@ describe('GPU adapter plans, on the CPU adapter', () => {
     await compareBackends('conv2dGradWeight', [x, gy], (b, [xs, g]) => b.conv2dGradWeight(xs, g, p), 1e-4, 1e-4);
   });
 
+  it("a 3x3 kernel's weight gradient (9 columns an invocation, plain gy loads) matches float64", async () => {
+    const q: Conv2dParams = { ...p, cIn: 12, h: 6, w: 5, kh: 3, kw: 3, oh: 6, ow: 5, strideH: 1, strideW: 1 };
+    const x = randomValues(q.n * q.cIn * q.h * q.w, 6);
+    const gy = randomValues(q.n * q.cOut * q.oh * q.ow, 7);
+    await compareBackends('conv2dGradWeight 3x3', [x, gy], (b, [xs, g]) => b.conv2dGradWeight(xs, g, q), 1e-4, 1e-4);
+  });
+
   it('batch norm with a fused leaky ReLU, forward and backward, matches float64', async () => {
     const shape = [8, 20, 4, 4];
     const run = () => {

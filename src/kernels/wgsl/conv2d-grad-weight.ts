@@ -3,8 +3,9 @@
 // A GEMM whose reduction (n * oh * ow) is long and whose result is small, so the reduction is split into slices of
 // image rows (b, oy): each workgroup computes one block of gw over one slice into a slice-major temporary, then a second
 // pass adds the slices in a fixed order. Deterministic (no float atomics), so a resumed run reproduces an uninterrupted one
-// bit for bit. Register-blocked like conv2d-gemm.ts: each invocation owns COLS weight columns (ci, ky, kx), reading x at
-// its own addresses, and its workgroup's block of `cb` output channels, reading gy at addresses shared by the workgroup.
+// bit for bit. Register-blocked like conv2d-gemm.ts: each invocation owns COLS weight columns (ci, ky, kx; 8, or 9 for a
+// 3x3 kernel), reading x at its own addresses, and its workgroup's block of `cb` output channels, reading gy at
+// addresses shared by the workgroup.
 // When there are fewer columns than a workgroup's invocations times COLS (D.enc1: 3 x 4 x 4 = 48 against 512), the
 // workgroup is split into `rowLanes` groups of `colLanes` invocations, each group over every rowLanes-th image row of the
 // slice, into a temporary slice of its own: otherwise 90% of the invocations would compute padding.
@@ -15,7 +16,15 @@ import { cached, perElementMain, preamble, WG } from './common.ts';
 import { laneParameter, sharedLoadHeader, sharedLoadSubgroup, sharedLoads } from './shared-loads.ts';
 
 const WGS = 64;
-const COLS = 8;
+
+/**
+ * Weight columns per invocation: 8, or 9 for a 3x3 kernel, whose cIn x 9 columns 8 would cover only with a split
+ * workgroup (a 64-channel 3x3 conv: 576 columns as 8 lanes x 8 row lanes of 8 columns, 8 partial sums and a pass to
+ * add them) where 9 covers them exactly with whole workgroups of 64 (or cIn) lanes and no partial sums. The latent
+ * 3x3 convs' weight gradients at 32x32 (n 16, 4x4 maps): 64 -> 64 1517-1596 -> 968-992 us, 64 -> 32 858-870 -> 529-557,
+ * 32 -> 64 876-930 -> 693-695 (AVX-512 code); AVX2 code 1701 -> 1100, 864 -> 528, 1040 -> 687 us.
+ */
+const columnsPerLane = (p: Conv2dParams) => (p.kh * p.kw === 9 ? 9 : 8);
 
 /** Output channels per workgroup: 16 is fastest, smaller blocks waste less when there are few channels. */
 const channelBlock = (channels: number) => (channels <= 4 ? 4 : channels <= 8 ? 8 : 16);
@@ -25,7 +34,7 @@ const channelBlock = (channels: number) => (channels <= 4 ? 4 : channels <= 8 ? 
  * once per subgroup (shared-loads.ts), which needs every lane of a subgroup on the same image rows (see conv2dGradWeight).
  */
 const productKernel = cached((shape: string): KernelSource => {
-  const [cb, subgroup] = shape.split('x').map(Number);
+  const [cb, subgroup, cols] = shape.split('x').map(Number);
   // Per pixel: the block's gy values, then its FMAs.
   const products = subgroup
     ? [
@@ -46,7 +55,7 @@ const productKernel = cached((shape: string): KernelSource => {
     source: () => /* wgsl */ `
 ${sharedLoadHeader(subgroup)}
 const WGS = ${WGS}u;
-const COLS = ${COLS}u;
+const COLS = ${cols}u;
 const CB = ${cb}u;
 struct Params {
   n: u32, cIn: u32, h: u32, w: u32, cOut: u32, kh: u32, kw: u32, oh: u32, ow: u32,
@@ -146,15 +155,15 @@ ${perElementMain()}
 });
 
 /**
- * Invocations of a workgroup that share its rows, each owning COLS columns: the number (a power of two dividing the
+ * Invocations of a workgroup that share its rows, each owning `perLane` columns: the number (a power of two dividing the
  * workgroup, from 8 up where that is enough, so that subgroups can share gy loads) whose blocks pad `cols` least, the
  * largest of those. The latent block's 3x3 conv has 64 x 9 = 576 columns: 64 lanes computed 1024 of them (two blocks
  * of 512), and its weight gradient ran at half the rate of the 4x4 convs' (12 against 21 GFLOP/s); 8 lanes cover 576.
  */
-function columnLanes(cols: number): number {
-  // The fewest lanes whose COLS columns each cover `cols`, then halvings of it down to 8.
-  const fewest = Math.min(WGS, 2 ** Math.ceil(Math.log2(Math.ceil(cols / COLS))));
-  const padded = (lanes: number) => Math.ceil(cols / (lanes * COLS)) * lanes;
+function columnLanes(cols: number, perLane: number): number {
+  // The fewest lanes whose `perLane` columns each cover `cols`, then halvings of it down to 8.
+  const fewest = Math.min(WGS, 2 ** Math.ceil(Math.log2(Math.ceil(cols / perLane))));
+  const padded = (lanes: number) => Math.ceil(cols / (lanes * perLane)) * lanes;
   return [fewest, fewest / 2, fewest / 4, fewest / 8]
     .filter((lanes) => lanes >= Math.min(8, fewest))
     .reduce((best, lanes) => (padded(lanes) < padded(best) ? lanes : best));
@@ -168,9 +177,10 @@ export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, 
   const cols = p.cIn * p.kh * p.kw;
   const size = p.cOut * cols;
   const cb = channelBlock(p.cOut);
-  const colLanes = columnLanes(cols);
+  const perLane = columnsPerLane(p);
+  const colLanes = columnLanes(cols, perLane);
   const rowLanes = WGS / colLanes;
-  const colBlocks = Math.ceil(cols / (colLanes * COLS));
+  const colBlocks = Math.ceil(cols / (colLanes * perLane));
   const coBlocks = Math.ceil(p.cOut / cb);
   const imageRows = p.n * p.oh;
   const fitInBinding = Math.floor(rt.maxBindingBytes / 4 / Math.max(size * rowLanes, 1));
@@ -214,7 +224,7 @@ export function conv2dGradWeight(rt: GpuRuntime, x: GpuStorage, gy: GpuStorage, 
   // subgroups of consecutive invocation indices).
   const sharedOver = sharedLoadSubgroup(rt);
   const subgroup = sharedOver && colLanes % sharedOver === 0 ? sharedOver : 0;
-  rt.dispatch(productKernel(`${cb}x${subgroup}`), { x, gy, part }, uniforms, grid1d(groups, 1));
+  rt.dispatch(productKernel(`${cb}x${subgroup}x${perLane}`), { x, gy, part }, uniforms, grid1d(groups, 1));
   if (part !== gw) {
     // One f32 per invocation cost 4-5x the time per element of vec4s in the element-wise kernels on lavapipe.
     const n = size % 4 === 0 ? size / 4 : size;
