@@ -10,6 +10,7 @@ import { withDevice } from '../../src/devices.ts';
 import { tensor } from '../../src/tensor/creation.ts';
 import { tidy } from '../../src/tensor/memory.ts';
 import type { Backend } from '../../src/tensor/backend.ts';
+import type { WebGPUBackend } from '../../src/kernels/webgpu-backend.ts';
 import { valuesFor } from '../helpers/cases.ts';
 import { expectClose, webgpu } from '../helpers/backends.ts';
 
@@ -110,6 +111,39 @@ describe('batch norm: the differentiable backward', () => {
         }
       });
     }
+  }
+});
+
+describe('batch norm: the differentiable backward computes only the gradients asked for', () => {
+  const shape = [4, 3, 5, 5];
+  /** Gradients of a sum through batch norm for `wanted` (indices into x, weight, bias), and the dispatches they took. */
+  const gradients = (wanted: number[], createGraph: boolean) =>
+    tidy(() => {
+      const x = tensor(valuesFor({ shape }, 5), shape, { requiresGrad: true });
+      const w = tensor(valuesFor({ shape: [3] }, 6), [3], { requiresGrad: true });
+      const b = tensor(valuesFor({ shape: [3] }, 7), [3], { requiresGrad: true });
+      const y = batchNorm(x, null, null, w, b, true);
+      const loss = ops.sum(ops.mul(y, tensor(valuesFor({ shape }, 8), shape)));
+      const before = (gpu as WebGPUBackend).rt.dispatches;
+      const gs = grad(
+        loss,
+        wanted.map((k) => [x, w, b][k]),
+        { createGraph },
+      );
+      return { gs: gs.map((g) => g!), dispatches: (gpu as WebGPUBackend).rt.dispatches - before };
+    });
+
+  for (const wanted of [[0], [1], [2], [1, 2]]) {
+    it(`[${wanted.map((k) => ['x', 'weight', 'bias'][k]).join(', ')}] equal the fused backward's`, async () => {
+      await withDevice(gpu, async () => {
+        const recorded = gradients(wanted, true);
+        const fused = gradients(wanted, false);
+        const all = gradients([0, 1, 2], true);
+        for (let k = 0; k < wanted.length; k++)
+          expectClose(await recorded.gs[k].data(), await fused.gs[k].data(), 1e-5, 1e-6, `gradient ${wanted[k]}`);
+        expect(recorded.dispatches).toBeLessThan(all.dispatches);
+      });
+    });
   }
 });
 

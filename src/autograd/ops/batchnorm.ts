@@ -12,6 +12,7 @@ import { wrap } from './util.ts';
 import { reshape } from './view.ts';
 
 type Gradients = { x: Tensor | null; weight: Tensor | null; bias: Tensor | null };
+type Wanted = { x: boolean; weight: boolean; bias: boolean };
 
 /**
  * y = (x - mean) / sqrt(variance + eps) * weight + bias, with each channel's batch mean and biased variance; with a
@@ -62,15 +63,17 @@ export function batchNormTraining(
     return { x, weight: wrap(sums.sumGXhat, [c]), bias: wrap(sums.sumG, [c]) };
   };
   /** With createGraph: the same gradients in differentiable ops (the activation's mask is constant). */
-  const recordedBackward = (gy: Tensor): Gradients => {
+  const recordedBackward = (gy: Tensor, wanted: Wanted): Gradients => {
     const g = negativeSlope === null ? gy : leakyReluBackward(y, gy, negativeSlope);
-    return differentiableBackward(g, input, weight, eps);
+    return differentiableBackward(g, input, weight, eps, wanted);
   };
 
   const inputs = [input, weight, bias].filter((t): t is Tensor => t !== null);
   return {
     y: record(y, 'batch_norm', inputs, (g, needs) => {
-      const grads = isGradEnabled() ? recordedBackward(g) : fusedBackward(g, needs[0]);
+      // needs follows `inputs`: x, then weight and bias where given.
+      const wanted = { x: needs[0], weight: !!weight && needs[1], bias: !!bias && needs[weight ? 2 : 1] };
+      const grads = isGradEnabled() ? recordedBackward(g, wanted) : fusedBackward(g, needs[0]);
       return [grads.x, ...(weight ? [grads.weight] : []), ...(bias ? [grads.bias] : [])];
     }),
     mean: mu,
@@ -82,22 +85,21 @@ export function batchNormTraining(
  * The gradients written with differentiable ops of x, weight and g:
  *   dx = invstd (gxhat - mean(gxhat) - xhat mean(gxhat xhat)),  gxhat = g weight,
  *   dweight = sum(g xhat),  dbias = sum(g),
- * the means and sums per channel, over the batch and spatial axes.
+ * the means and sums per channel, over the batch and spatial axes; only the `wanted` ones (Grad-CAM wants dx alone).
  */
-function differentiableBackward(g: Tensor, x: Tensor, weight: Tensor | null, eps: number): Gradients {
+function differentiableBackward(g: Tensor, x: Tensor, weight: Tensor | null, eps: number, wanted: Wanted): Gradients {
   const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const centered = sub(x, mean(x, axes, true));
   const invstd = rsqrt(addScalar(mean(square(centered), axes, true), eps));
   const xhat = mul(centered, invstd);
-  const gxhat = weight
-    ? mul(
-        g,
-        reshape(
-          weight,
-          x.shape.map((d, i) => (i === 1 ? d : 1)),
-        ),
-      )
-    : g;
-  const gx = mul(invstd, sub(sub(gxhat, mean(gxhat, axes, true)), mul(xhat, mean(mul(gxhat, xhat), axes, true))));
-  return { x: gx, weight: sum(mul(g, xhat), axes), bias: sum(g, axes) };
+  const channelShape = x.shape.map((d, i) => (i === 1 ? d : 1));
+  const gxhat = wanted.x && weight ? mul(g, reshape(weight, channelShape)) : g;
+  const gx = wanted.x
+    ? mul(invstd, sub(sub(gxhat, mean(gxhat, axes, true)), mul(xhat, mean(mul(gxhat, xhat), axes, true))))
+    : null;
+  return {
+    x: gx,
+    weight: wanted.weight ? sum(mul(g, xhat), axes) : null,
+    bias: wanted.bias ? sum(g, axes) : null,
+  };
 }
