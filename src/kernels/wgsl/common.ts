@@ -36,7 +36,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
  * Vec4s each invocation of a vec4 element-wise kernel computes. On lavapipe a fixed cost per invocation dominates: a
  * 1M-element vec4 mul took 4.5 ms per dispatch with 1 vec4 per invocation and 2.2 ms with 4 (8 was slower again).
  */
-const VEC4S_PER_INVOCATION = 4;
+export const VEC4S_PER_INVOCATION = 4;
 
 /**
  * Entry point of a vec4 element-wise kernel: the body that follows runs in a loop and sees `i`, a vec4 index below
