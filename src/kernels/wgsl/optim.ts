@@ -92,47 +92,48 @@ function adamDispatches(
 ): void {
   const limit = rt.info.limits.maxStorageBuffersPerShaderStage ?? 8;
   const perDispatch = Math.max(1, Math.min(ADAM_MAX_PER_DISPATCH, Math.floor(limit / BINDINGS[mode])));
-  // Parameters whose sizes are multiples of 4 go to the vec4 kernel, the others to the f32 one.
+  // Parameters whose sizes are multiples of 4 go to the vec4 kernel, the others to the f32 one, perDispatch at a time.
   const all = inputs.params.map((_, k) => k);
-  for (const [width, ks] of [
-    ['vec4', all.filter((k) => inputs.params[k].size % 4 === 0)],
-    ['f32', all.filter((k) => inputs.params[k].size % 4 !== 0)],
-  ] as const) {
+  const batches = (['vec4', 'f32'] as const).flatMap((width) => {
+    const ks = all.filter((k) => (inputs.params[k].size % 4 === 0) === (width === 'vec4'));
+    return Array.from({ length: Math.ceil(ks.length / perDispatch) }, (_, b) => ({
+      width,
+      ks: ks.slice(b * perDispatch, (b + 1) * perDispatch),
+    }));
+  });
+  for (const { width, ks } of batches) {
     const [perElement, perGroup] = width === 'vec4' ? [4, 4 * VEC4S_PER_INVOCATION * WG] : [1, WG];
-    for (let first = 0; first < ks.length; first += perDispatch) {
-      const batch = ks.slice(first, first + perDispatch);
-      const bindings: Record<string, GpuStorage> = {};
-      const sizes = [0, 0, 0, 0];
-      const starts = [0, 0, 0, 0];
-      let groups = 0;
-      batch.forEach((k, j) => {
-        const n = inputs.params[k].size;
-        const named: Record<string, GpuStorage> = {
-          param: inputs.params[k],
-          grad: inputs.grads[k],
-          m_in: inputs.ms[k],
-          v_in: inputs.vs[k],
-          ...outputs(k),
-        };
-        for (const [name, s] of Object.entries(named)) bindings[`${name}${j}`] = s;
-        sizes[j] = n / perElement;
-        starts[j] = groups;
-        groups += Math.ceil(n / perGroup);
-      });
-      const uniforms = {
-        lr: p.lr,
-        beta1: p.beta1,
-        beta2: p.beta2,
-        eps: p.eps,
-        weight_decay: p.weightDecay,
-        bias_correction1: p.biasCorrection1,
-        bias_correction2: p.biasCorrection2,
-        groups,
-        sizes,
-        starts,
+    const bindings: Record<string, GpuStorage> = {};
+    const sizes = [0, 0, 0, 0];
+    const starts = [0, 0, 0, 0];
+    let groups = 0;
+    ks.forEach((k, j) => {
+      const n = inputs.params[k].size;
+      const named: Record<string, GpuStorage> = {
+        param: inputs.params[k],
+        grad: inputs.grads[k],
+        m_in: inputs.ms[k],
+        v_in: inputs.vs[k],
+        ...outputs(k),
       };
-      rt.dispatch(adamKernel(`${batch.length}|${mode}|${width}`), bindings, uniforms, grid1d(groups, 1));
-    }
+      for (const [name, s] of Object.entries(named)) bindings[`${name}${j}`] = s;
+      sizes[j] = n / perElement;
+      starts[j] = groups;
+      groups += Math.ceil(n / perGroup);
+    });
+    const uniforms = {
+      lr: p.lr,
+      beta1: p.beta1,
+      beta2: p.beta2,
+      eps: p.eps,
+      weight_decay: p.weightDecay,
+      bias_correction1: p.biasCorrection1,
+      bias_correction2: p.biasCorrection2,
+      groups,
+      sizes,
+      starts,
+    };
+    rt.dispatch(adamKernel(`${ks.length}|${mode}|${width}`), bindings, uniforms, grid1d(groups, 1));
   }
 }
 
