@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HOST_NICENESS } from '../../src/kernels/runtime/host-priority.ts';
+import { niceness } from '../helpers/niceness.ts';
 
 const script = join(import.meta.dirname, 'fixtures/host-priority.ts');
 
@@ -21,7 +22,7 @@ const priorities = (mode: 'lower' | 'keep'): Priorities =>
   JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', script, mode], { encoding: 'utf8' }));
 
 describe.runIf(existsSync('/proc/self/task'))('host thread priority', () => {
-  const started = Number(execFileSync('sh', ['-c', 'ps -o ni= -p $$'], { encoding: 'utf8' }).trim());
+  const started = niceness(process.pid); // a child process starts with its parent's
 
   // Mesa starts one thread of its own at the lowest priority (its shader cache writer), so the adapter's threads are
   // compared between a process that lowers the host and one that does not.
