@@ -55,14 +55,24 @@ export class TorchLauncher {
 
   /** Runs python with `args`; one run at a time. */
   run(args: string[]): Promise<Ran> {
+    const launcher = this.launcher;
     return new Promise((resolve, reject) => {
-      this.launcher.channel?.ref();
-      this.launcher.once('message', (ran) => {
-        this.launcher.channel?.unref();
+      const done = () => {
+        launcher.off('message', onMessage).off('error', onError).off('exit', onExit);
+        launcher.channel?.unref();
+      };
+      const onMessage = (ran: unknown) => {
+        done();
         resolve(ran as Ran);
-      });
-      this.launcher.once('error', reject);
-      this.launcher.send({ file: this.python, args });
+      };
+      const onError = (e: Error) => {
+        done();
+        reject(e);
+      };
+      const onExit = (code: number | null) => onError(new Error(`PyTorch's launcher exited (code ${code})`));
+      launcher.on('message', onMessage).on('error', onError).on('exit', onExit);
+      launcher.channel?.ref();
+      launcher.send({ file: this.python, args });
     });
   }
 

@@ -65,6 +65,14 @@ describe("PyTorch's launcher", () => {
     const parent = Number((await launcher.run(['-e', 'console.log(process.ppid)'])).stdout);
     expect(parent).toBeGreaterThan(0);
     expect(parent).not.toBe(process.pid);
+    // Runs in a row leave no listeners behind (Node warns once 11 of a kind pile up on the launcher).
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    for (let k = 0; k < 12; k++) expect((await launcher.run(['-e', `console.log(${k})`])).stdout).toBe(`${k}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
     launcher.close();
   });
 });

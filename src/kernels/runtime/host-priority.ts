@@ -3,7 +3,7 @@
 // core in the middle of a dispatch, the pool's other threads finish their share and wait at the join. Lowering the
 // process's own threads to the lowest priority after the device's threads exist lets those run whenever they are ready,
 // while the JavaScript thread (mostly waiting for the device) records in the gaps. Measured on 2 cores (bench/NOTES.md,
-// S26): a 32x32 training step 83 -> 72 ms. Linux only: there a priority belongs to a thread, and /proc lists them.
+// S26): a 32x32 training step 89 -> 77 ms. Linux only: there a priority belongs to a thread, and /proc lists them.
 
 /** The niceness given to the host's threads: the lowest priority an unprivileged process may take. */
 export const HOST_NICENESS = 19;
